@@ -142,10 +142,11 @@ func ParseDecimal(s string, exp int) (int64, error) {
 			} else {
 				intDigits++
 			}
-			if v > (math.MaxInt64-9)/10 {
+			d := uint64(c - '0')
+			if v > (math.MaxInt64-d)/10 {
 				return 0, fmt.Errorf("amount %q: %w", s, ErrOverflow)
 			}
-			v = v*10 + uint64(c-'0')
+			v = v*10 + d
 		default:
 			return 0, fmt.Errorf("amount %q: unexpected character %q", s, c)
 		}

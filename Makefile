@@ -1,0 +1,42 @@
+# Lettrage — make help lists the targets.
+SHELL := /usr/bin/env bash
+GO ?= go
+BIN := bin/lettrage
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
+FUZZTIME ?= 10s
+SAMPLES := $(wildcard fixtures/camt053/*.xml) $(wildcard fixtures/cfonb120/*.cfo) $(wildcard fixtures/cfonb120/*.txt)
+
+.PHONY: help build run test vet fuzz bench clean
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
+
+build: ## build bin/lettrage (static, version stamped)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/lettrage
+
+run: build ## the main job: parse the bundled sample statements
+	./$(BIN) parse $(SAMPLES)
+
+vet: ## go vet and gofmt
+	$(GO) vet ./...
+	@out=$$(gofmt -l cmd internal matchers fixtures bench); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+test: vet ## vet, then every test with the race detector (PostgreSQL tests need LETTRAGE_TEST_PG_DSN)
+	$(GO) test -race -count=1 ./...
+
+fuzz: ## run each fuzz target for FUZZTIME (default 10s)
+	@set -e; for f in $$(grep -rl '^func Fuzz' --include='*_test.go' cmd internal matchers fixtures bench); do \
+	  dir=./$$(dirname $$f); \
+	  for name in $$(grep -oE '^func Fuzz[A-Za-z0-9_]*' $$f | sed 's/^func //'); do \
+	    echo "fuzz $$dir $$name"; $(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$dir; \
+	  done; \
+	done
+
+bench: ## run the benchmarks once (see bench/ for the large series)
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./bench/...
+
+clean: ## remove build output
+	rm -rf bin dist
