@@ -104,6 +104,12 @@ type Statement struct {
 	// Totals accumulates the entries seen so far; complete once the parser
 	// has delivered the last entry of the statement.
 	Totals Totals
+	// Warnings lists what the parser noticed and worked around without
+	// rejecting the file, each as "<position>: <what>", e.g. "line 1,
+	// record 01: currency blank, EUR assumed" for a CFONB file that leaves
+	// the currency out. Empty for a clean statement. A parser may append to
+	// it until EndStatement.
+	Warnings []string
 }
 
 // Balance returns the first balance of type t.
@@ -134,6 +140,11 @@ type Totals struct {
 	Transactions  int   // transactions across all entries
 	Credits       int64 // sum of booked credit entries, minor units
 	Debits        int64 // sum of booked debit entries, minor units (positive)
+	// Currency is the currency of the booked entries summed; MixedCurrency
+	// is set when booked entries came in more than one currency, so Credits
+	// and Debits mix units and the balance check cannot pass.
+	Currency      Currency
+	MixedCurrency bool
 }
 
 // Add counts e; only booked entries move Credits and Debits. It reports
@@ -145,6 +156,12 @@ func (t *Totals) Add(e *Entry) bool {
 		return true
 	}
 	t.BookedEntries++
+	switch {
+	case t.Currency == "":
+		t.Currency = e.Amount.Currency
+	case e.Amount.Currency != t.Currency:
+		t.MixedCurrency = true
+	}
 	var ok bool
 	if e.Direction == Debit {
 		t.Debits, ok = AddMinor(t.Debits, e.Amount.Minor)
@@ -186,7 +203,8 @@ func (s *Statement) Check() BalanceCheck {
 	r.Checked = true
 	want := r.Opening.Amount.Minor + s.Totals.Credits - s.Totals.Debits
 	r.Difference = Money{Minor: r.Closing.Amount.Minor - want, Currency: c}
-	r.Balanced = r.Difference.Minor == 0 && r.Opening.Amount.Currency == r.Closing.Amount.Currency
+	r.Balanced = r.Difference.Minor == 0 && r.Opening.Amount.Currency == r.Closing.Amount.Currency &&
+		!s.Totals.MixedCurrency && (s.Totals.Currency == "" || s.Totals.Currency == r.Opening.Amount.Currency)
 	return r
 }
 
@@ -214,6 +232,12 @@ type Entry struct {
 	BankTxCode     BankTxCode
 	AdditionalInfo string // AddtlNtryInf, CFONB label
 	Transactions   []Transaction
+	// DetailsMismatch is set when the transactions do not add up to the
+	// entry: their signed amounts sum to something else, one is in another
+	// currency, or a batch detail has no amount (it is then zero). The
+	// transactions keep the amounts the bank gave and the entry amount is
+	// what was booked; such an entry must not be lettered without a human.
+	DetailsMismatch bool
 }
 
 // Party is a debtor, creditor or ultimate party of a transaction.
