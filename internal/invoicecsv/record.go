@@ -1,0 +1,232 @@
+package invoicecsv
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/lettrage/lettrage/internal/ledger"
+	"github.com/lettrage/lettrage/matchers"
+)
+
+// Column names, as contract.md defines them.
+const (
+	colInvoiceID    = "invoice_id"
+	colNumber       = "number"
+	colCustomerID   = "customer_id"
+	colCustomerName = "customer_name"
+	colAmount       = "amount"
+	colCurrency     = "currency"
+	colIssueDate    = "issue_date"
+	colDueDate      = "due_date"
+	colOpenAmount   = "open_amount"
+	colCustomerIBAN = "customer_iban"
+	colRFReference  = "rf_reference"
+)
+
+// required lists the columns every file must have, in contract order.
+var required = []string{colInvoiceID, colNumber, colCustomerID, colCustomerName, colAmount, colCurrency, colIssueDate, colDueDate}
+
+// known lists every column the import reads.
+var known = append(append([]string(nil), required...), colOpenAmount, colCustomerIBAN, colRFReference)
+
+// builder turns records into invoices and customers, collecting every
+// problem.
+type builder struct {
+	errs      Error
+	invoices  []ledger.Invoice
+	customers []ledger.Customer
+	custIdx   map[string]int
+	seen      map[string]int // invoice_id → line (CSV) or record (JSON)
+	json      bool
+}
+
+func newBuilder(sizeHint int) *builder {
+	return &builder{
+		invoices: make([]ledger.Invoice, 0, sizeHint),
+		custIdx:  make(map[string]int),
+		seen:     make(map[string]int, sizeHint),
+	}
+}
+
+// field reads one column of a record: its trimmed value and whether the
+// column is present.
+type field func(col string) (string, bool)
+
+// record validates one record. line is its CSV line (0 for JSON), rec its
+// 1-based position among data records.
+func (b *builder) record(line, rec int, get field) {
+	bad := func(col string, format string, args ...any) {
+		b.errs.add(&FieldError{Line: line, Record: rec, Column: col, Err: fmt.Errorf(format, args...)})
+	}
+	ok := true
+	need := func(col string) string {
+		v, _ := get(col)
+		if v == "" {
+			bad(col, "%s is empty", col)
+			ok = false
+		}
+		return v
+	}
+	var inv ledger.Invoice
+	inv.ID = need(colInvoiceID)
+	inv.Number = need(colNumber)
+	inv.CustomerID = need(colCustomerID)
+	inv.CustomerName = need(colCustomerName)
+	cur := ledger.Currency(strings.ToUpper(need(colCurrency)))
+	if cur != "" && !cur.Valid() {
+		bad(colCurrency, "currency %q is not an ISO 4217 code (three letters)", string(cur))
+		ok = false
+	}
+	if s := need(colAmount); s != "" && cur.Valid() {
+		m, err := parseAmount(s, cur)
+		switch {
+		case err != nil:
+			bad(colAmount, "%v", err)
+			ok = false
+		case m.Minor < 0:
+			bad(colAmount, "amount %s is negative (credit notes are not imported)", s)
+			ok = false
+		}
+		inv.Amount = m
+	}
+	inv.Open = inv.Amount
+	if s, _ := get(colOpenAmount); s != "" && cur.Valid() {
+		m, err := parseAmount(s, cur)
+		switch {
+		case err != nil:
+			bad(colOpenAmount, "%v", err)
+			ok = false
+		case m.Minor < 0:
+			bad(colOpenAmount, "open amount %s is negative", s)
+			ok = false
+		case inv.Amount.Currency != "" && m.Minor > inv.Amount.Minor:
+			bad(colOpenAmount, "open amount %s exceeds amount %s", m, inv.Amount)
+			ok = false
+		}
+		inv.Open = m
+	}
+	inv.IssueDate = b.date(get, colIssueDate, bad, &ok)
+	inv.DueDate = b.date(get, colDueDate, bad, &ok)
+	if !inv.IssueDate.IsZero() && !inv.DueDate.IsZero() && inv.DueDate.Before(inv.IssueDate) {
+		bad(colDueDate, "due date %s is before the issue date %s", inv.DueDate, inv.IssueDate)
+		ok = false
+	}
+	if s, _ := get(colRFReference); s != "" {
+		n := matchers.NormalizeCreditorReference(s)
+		if !matchers.ValidCreditorReference(n) {
+			bad(colRFReference, "%q is not a valid ISO 11649 creditor reference (RF, two check digits, up to 21 letters or digits, mod 97)", s)
+			ok = false
+		}
+		inv.RFReference = n
+	}
+	var ibans []string
+	if s, _ := get(colCustomerIBAN); s != "" {
+		for _, part := range strings.Split(s, ";") {
+			if strings.TrimSpace(part) == "" {
+				continue
+			}
+			n := matchers.NormalizeIBAN(part)
+			if !matchers.ValidIBAN(n) {
+				bad(colCustomerIBAN, "%q is not a valid IBAN (country, check digits, length, mod 97)", strings.TrimSpace(part))
+				ok = false
+				continue
+			}
+			ibans = append(ibans, n)
+		}
+	}
+	where := line
+	if b.json {
+		where = rec
+	}
+	if inv.ID != "" {
+		if first, dup := b.seen[inv.ID]; dup {
+			what := "line"
+			if b.json {
+				what = "record"
+			}
+			bad(colInvoiceID, "invoice_id %q already on %s %d", inv.ID, what, first)
+			ok = false
+		} else {
+			b.seen[inv.ID] = where
+		}
+	}
+	if !ok || !b.errs.empty() {
+		return // once the import is refused, only problems matter
+	}
+	switch {
+	case inv.Open.Minor == 0:
+		inv.Status = ledger.InvoicePaid
+	case inv.Open.Minor < inv.Amount.Minor:
+		inv.Status = ledger.InvoicePartiallyPaid
+	default:
+		inv.Status = ledger.InvoiceOpen
+	}
+	b.invoices = append(b.invoices, inv)
+	b.customer(inv.CustomerID, inv.CustomerName, ibans)
+}
+
+// date parses a required YYYY-MM-DD column.
+func (b *builder) date(get field, col string, bad func(string, string, ...any), ok *bool) ledger.Date {
+	s, _ := get(col)
+	if s == "" {
+		bad(col, "%s is empty", col)
+		*ok = false
+		return ledger.Date{}
+	}
+	d, err := ledger.ParseDate(s)
+	if err != nil || len(s) != 10 {
+		bad(col, "date %q: want YYYY-MM-DD", s)
+		*ok = false
+		return ledger.Date{}
+	}
+	return d
+}
+
+// parseAmount parses a decimal amount with '.' as the separator, exactly.
+func parseAmount(s string, cur ledger.Currency) (ledger.Money, error) {
+	if strings.HasPrefix(s, "+") {
+		return ledger.Money{}, fmt.Errorf("amount %q: unexpected sign", s)
+	}
+	m, err := ledger.ParseMoney(s, cur)
+	if err != nil {
+		return ledger.Money{}, fmt.Errorf("%w (want a decimal with '.' and at most %d decimals, e.g. 1234.50)", err, cur.Exponent())
+	}
+	return m, nil
+}
+
+// customer aggregates a customer from its invoices: the first name is its
+// name, other names become aliases; IBANs are merged.
+func (b *builder) customer(id, name string, ibans []string) {
+	k, ok := b.custIdx[id]
+	if !ok {
+		k = len(b.customers)
+		b.custIdx[id] = k
+		b.customers = append(b.customers, ledger.Customer{ID: id, Name: name})
+	}
+	c := &b.customers[k]
+	if name != c.Name && !contains(c.Aliases, name) {
+		c.Aliases = append(c.Aliases, name)
+	}
+	for _, iban := range ibans {
+		if !contains(c.IBANs, iban) {
+			c.IBANs = append(c.IBANs, iban)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// result returns what was built, or the refusal.
+func (b *builder) result() ([]ledger.Invoice, []ledger.Customer, error) {
+	if !b.errs.empty() {
+		return nil, nil, &b.errs
+	}
+	return b.invoices, b.customers, nil
+}

@@ -1,0 +1,322 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/lettrage/lettrage/internal/ledger"
+)
+
+// UpsertInvoices imports a batch: the invoices are copied (COPY) into a
+// temporary table, then set-based statements check the lettrage, journal
+// the changes, update the known invoices and insert the new ones, all in
+// one transaction.
+func (s *Store) UpsertInvoices(ctx context.Context, imp ledger.InvoiceImport, w ledger.Write[ledger.ImportResult]) (ledger.ImportResult, error) {
+	opens, err := ledger.CheckImport(imp)
+	if err != nil {
+		return ledger.ImportResult{}, fmt.Errorf("import invoices: %w", err)
+	}
+	now := s.now()
+	res := ledger.ImportResult{At: now}
+	err = s.write(ctx, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO imports (source, at, invoices) VALUES ($1, $2, $3) RETURNING id`,
+			imp.Source, now, len(imp.Invoices)).Scan(&res.ImportID); err != nil {
+			return translate(err, "import invoices")
+		}
+		// Imports run one at a time across replicas (a concurrent one
+		// would fail on the new invoices' keys), and their joins and sorts
+		// need more than the default 4 MB.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, s.lockKey("invoice import")); err != nil {
+			return translate(err, "import invoices: wait for other imports")
+		}
+		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
+			return translate(err, "import invoices")
+		}
+		if err := loadImportTable(ctx, tx, imp.Invoices, opens); err != nil {
+			return err
+		}
+		// Lock the batch's lettered invoices so that no lettrage moves them
+		// between the check and the upsert.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM invoices i JOIN import_invoices t ON t.id = i.id WHERE i.lettered_minor <> 0 FOR UPDATE OF i`); err != nil {
+			return translate(err, "import invoices: lock lettered invoices")
+		}
+		if err := importConflicts(ctx, tx); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `SELECT
+				count(*) FILTER (WHERE i.id IS NULL),
+				count(*) FILTER (WHERE i.id IS NOT NULL),
+				count(*) FILTER (WHERE t.cancel AND (i.id IS NULL OR i.status <> 'cancelled')),
+				count(*) FILTER (WHERE i.status = 'cancelled')
+			FROM import_invoices t LEFT JOIN invoices i ON i.id = t.id`).Scan(&res.Created, &res.Updated, &res.Cancelled, &res.KeptCancelled); err != nil {
+			return translate(err, "import invoices: count")
+		}
+		if err := importCustomers(ctx, tx, imp.Customers, now, &res); err != nil {
+			return err
+		}
+		if err := journalImport(ctx, tx, w, res.ImportID, now); err != nil {
+			return err
+		}
+		if err := upsertImported(ctx, tx, res.ImportID, now); err != nil {
+			return err
+		}
+		if _, err := s.audit(ctx, tx, ledger.AuditRecord{Actor: w.Actor, Action: "invoices.imported", EntityType: "import",
+			EntityID: fmt.Sprint(res.ImportID), Reason: w.Reason, Details: details(map[string]any{"source": imp.Source,
+				"invoices": len(imp.Invoices), "created": res.Created, "updated": res.Updated, "cancelled": res.Cancelled})}); err != nil {
+			return err
+		}
+		return emit(ctx, s, tx, w, res)
+	})
+	if err != nil {
+		return ledger.ImportResult{}, err
+	}
+	return res, nil
+}
+
+// upsertImported writes the batch: an UPDATE … FROM for the invoices
+// already known (keeping their lettrage), then an INSERT of the new ones.
+// Two plain set operations cost less than INSERT … ON CONFLICT, which
+// probes and locks row by row.
+func upsertImported(ctx context.Context, tx pgx.Tx, importID int64, now time.Time) error {
+	if _, err := tx.Exec(ctx, `UPDATE invoices inv SET
+			number = t.number, customer_id = t.customer_id, customer_name = t.customer_name,
+			currency = t.currency, amount_minor = t.amount, imported_open_minor = t.imported_open,
+			open_minor = t.imported_open - inv.lettered_minor,
+			issue_date = t.issue_date, due_date = t.due_date, rf_reference = t.rf, segment = t.segment,
+			status = CASE
+				WHEN inv.status = 'cancelled' OR t.cancel THEN 'cancelled'
+				WHEN t.imported_open - inv.lettered_minor = 0 THEN 'paid'
+				WHEN t.imported_open - inv.lettered_minor = t.amount THEN 'open'
+				ELSE 'partially_paid' END,
+			last_import_id = $1, updated_at = $2
+		FROM import_invoices t WHERE inv.id = t.id`, importID, now); err != nil {
+		return translate(err, "import invoices: update")
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO invoices (id, number, customer_id, customer_name, currency, amount_minor, imported_open_minor,
+			lettered_minor, open_minor, issue_date, due_date, rf_reference, segment, status, first_import_id, last_import_id, created_at, updated_at)
+		SELECT id, number, customer_id, customer_name, currency, amount, imported_open, 0, imported_open, issue_date, due_date, rf, segment,
+			CASE WHEN cancel THEN 'cancelled' WHEN imported_open = 0 THEN 'paid' WHEN imported_open = amount THEN 'open' ELSE 'partially_paid' END,
+			$1, $1, $2, $2
+		FROM import_invoices t WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i.id = t.id)`, importID, now)
+	return translate(err, "import invoices: insert")
+}
+
+var importColumns = []string{"ord", "id", "number", "customer_id", "customer_name", "currency", "amount", "imported_open", "issue_date", "due_date",
+	"rf", "segment", "cancel"}
+
+// loadImportTable copies the batch into the temporary import_invoices.
+func loadImportTable(ctx context.Context, tx pgx.Tx, invs []ledger.Invoice, opens []int64) error {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_invoices (
+			ord bigint NOT NULL, id text COLLATE "C" NOT NULL, number text NOT NULL, customer_id text COLLATE "C" NOT NULL,
+			customer_name text NOT NULL, currency text NOT NULL, amount bigint NOT NULL, imported_open bigint NOT NULL,
+			issue_date date, due_date date, rf text NOT NULL, segment text NOT NULL, cancel boolean NOT NULL) ON COMMIT DROP`); err != nil {
+		return translate(err, "import invoices: temporary table")
+	}
+	i := 0
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		if i == len(invs) {
+			return nil, nil
+		}
+		inv := &invs[i]
+		row := []any{i, inv.ID, inv.Number, inv.CustomerID, inv.CustomerName, string(inv.Amount.Currency), inv.Amount.Minor, opens[i],
+			dateArg(inv.IssueDate), dateArg(inv.DueDate), inv.RFReference, inv.Segment, inv.Status == ledger.InvoiceCancelled}
+		i++
+		return row, nil
+	})
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_invoices"}, importColumns, src); err != nil {
+		return translate(err, "import invoices: copy")
+	}
+	if len(invs) > 10000 {
+		if _, err := tx.Exec(ctx, `ANALYZE import_invoices`); err != nil {
+			return translate(err, "import invoices: analyze")
+		}
+	}
+	return nil
+}
+
+// importConflicts refuses the batch when it would break lettrage already
+// made: a residual below what is lettered (the open amount would cross
+// zero), a currency change, or a cancellation of a lettered invoice.
+func importConflicts(ctx context.Context, tx pgx.Tx) error {
+	rows, err := tx.Query(ctx, `SELECT t.id, i.currency, t.currency, i.lettered_minor, t.imported_open, t.cancel
+		FROM import_invoices t JOIN invoices i ON i.id = t.id
+		WHERE i.lettered_minor <> 0 AND (t.currency <> i.currency OR t.cancel
+			OR NOT ((t.amount >= 0 AND i.lettered_minor > 0 AND t.imported_open - i.lettered_minor >= 0)
+				OR (t.amount < 0 AND i.lettered_minor < 0 AND t.imported_open - i.lettered_minor <= 0)))
+		ORDER BY t.id LIMIT 50`)
+	if err != nil {
+		return translate(err, "import invoices: check lettrage")
+	}
+	defer rows.Close()
+	var conflicts []ledger.ImportConflict
+	for rows.Next() {
+		var id, oldCur, newCur string
+		var lettered, open int64
+		var cancel bool
+		if err := rows.Scan(&id, &oldCur, &newCur, &lettered, &open, &cancel); err != nil {
+			return translate(err, "import invoices: check lettrage")
+		}
+		conflicts = append(conflicts, ledger.ImportConflict{InvoiceID: id, Reason: ledger.ImportConflictReason(
+			ledger.Currency(oldCur), ledger.Currency(newCur), lettered, open, cancel)})
+	}
+	if err := rows.Err(); err != nil {
+		return translate(err, "import invoices: check lettrage")
+	}
+	if len(conflicts) > 0 {
+		return &ledger.ImportConflictError{Conflicts: conflicts}
+	}
+	return nil
+}
+
+// importCustomers creates or updates the customers the invoices name (name
+// and segment of the batch's last invoice of each) and those listed.
+func importCustomers(ctx context.Context, tx pgx.Tx, listed []ledger.Customer, now time.Time, res *ledger.ImportResult) error {
+	tag, err := tx.Exec(ctx, `INSERT INTO customers AS c (id, name, segment, created_at, updated_at)
+		SELECT DISTINCT ON (customer_id) customer_id, customer_name, segment, $1::timestamptz, $1::timestamptz
+		FROM import_invoices ORDER BY customer_id, ord DESC
+		ON CONFLICT (id) DO UPDATE SET
+			name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE c.name END,
+			segment = CASE WHEN excluded.segment <> '' THEN excluded.segment ELSE c.segment END,
+			updated_at = excluded.updated_at`, now)
+	if err != nil {
+		return translate(err, "import invoices: customers")
+	}
+	res.Customers = int(tag.RowsAffected())
+	for _, c := range listed {
+		if err := upsertCustomer(ctx, tx, c, "imported", now); err != nil {
+			return err
+		}
+	}
+	res.Customers += len(listed)
+	return nil
+}
+
+// journalImport writes one journal row per known invoice whose amounts,
+// dates or status the batch changes, with the values before and after. A
+// created invoice gets no row of its own: the import's row (see
+// UpsertInvoices) is part of the history of every invoice it created, and
+// the values it created it with are those before its first change.
+func journalImport(ctx context.Context, tx pgx.Tx, w ledger.Write[ledger.ImportResult], importID int64, now time.Time) error {
+	_, err := tx.Exec(ctx, `INSERT INTO audit_journal (at, actor, action, entity_type, entity_id, invoice_id, reason, details)
+		SELECT $1, $2, 'invoice.updated', 'invoice', t.id, t.id, $3,
+			json_build_object('import_id', $4::bigint, 'currency', json_build_array(i.currency, t.currency),
+				'amount_minor', json_build_array(i.amount_minor, t.amount),
+				'imported_open_minor', json_build_array(i.imported_open_minor, t.imported_open),
+				'open_minor', json_build_array(i.open_minor, t.imported_open - i.lettered_minor),
+				'issue_date', json_build_array(i.issue_date, t.issue_date), 'due_date', json_build_array(i.due_date, t.due_date),
+				'cancelled', t.cancel)::text
+		FROM import_invoices t JOIN invoices i ON i.id = t.id
+		WHERE i.currency <> t.currency OR i.amount_minor <> t.amount OR i.imported_open_minor <> t.imported_open
+			OR i.due_date IS DISTINCT FROM t.due_date OR i.issue_date IS DISTINCT FROM t.issue_date OR (t.cancel AND i.status <> 'cancelled')`,
+		now, w.Actor, w.Reason, importID)
+	return translate(err, "import invoices: journal")
+}
+
+const invoiceColumns = `id, number, customer_id, customer_name, currency, amount_minor, open_minor, issue_date, due_date, rf_reference, segment, status`
+
+func scanInvoice(sc pgx.Row) (ledger.Invoice, error) {
+	var inv ledger.Invoice
+	var cur string
+	var issue, due pgtype.Date
+	if err := sc.Scan(&inv.ID, &inv.Number, &inv.CustomerID, &inv.CustomerName, &cur, &inv.Amount.Minor, &inv.Open.Minor,
+		&issue, &due, &inv.RFReference, &inv.Segment, &inv.Status); err != nil {
+		return inv, err
+	}
+	inv.Amount.Currency, inv.Open.Currency = ledger.Currency(cur), ledger.Currency(cur)
+	inv.IssueDate, inv.DueDate = fromDate(issue), fromDate(due)
+	return inv, nil
+}
+
+// GetInvoice returns an invoice.
+func (s *Store) GetInvoice(ctx context.Context, id string) (ledger.Invoice, error) {
+	inv, err := scanInvoice(s.pool.QueryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE id = $1`, id))
+	return inv, translate(err, "invoice "+id)
+}
+
+// ListInvoices lists invoices in id order.
+func (s *Store) ListInvoices(ctx context.Context, f ledger.InvoiceFilter) ([]ledger.Invoice, error) {
+	var w filter
+	if f.CustomerID != "" {
+		w.add("customer_id = ?", f.CustomerID)
+	}
+	if len(f.Statuses) > 0 {
+		sts := make([]string, len(f.Statuses))
+		for i, st := range f.Statuses {
+			sts[i] = string(st)
+		}
+		w.add("status = ANY(?)", sts)
+	}
+	if f.Currency != "" {
+		w.add("currency = ?", string(f.Currency))
+	}
+	if !f.DueBefore.IsZero() {
+		w.add("due_date < ?", dateArg(f.DueBefore))
+	}
+	if f.NotInImport > 0 {
+		w.add("last_import_id < ? AND status <> 'cancelled'", f.NotInImport)
+	}
+	if f.After != "" {
+		w.add("id > ?", f.After)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+invoiceColumns+` FROM invoices`+w.where()+" ORDER BY id"+limitClause(f.Limit), w.args...)
+	if err != nil {
+		return nil, translate(err, "list invoices")
+	}
+	defer rows.Close()
+	var out []ledger.Invoice
+	for rows.Next() {
+		inv, err := scanInvoice(rows)
+		if err != nil {
+			return nil, translate(err, "list invoices")
+		}
+		out = append(out, inv)
+	}
+	return out, translate(rows.Err(), "list invoices")
+}
+
+// CancelInvoice marks an invoice without lettrage cancelled.
+func (s *Store) CancelInvoice(ctx context.Context, id string, w ledger.Write[ledger.Invoice]) (ledger.Invoice, error) {
+	now := s.now()
+	var inv ledger.Invoice
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		var lettered int64
+		var status string
+		if err := tx.QueryRow(ctx, `SELECT lettered_minor, status FROM invoices WHERE id = $1 FOR UPDATE`, id).Scan(&lettered, &status); err != nil {
+			return translate(err, "cancel invoice "+id)
+		}
+		var err error
+		switch {
+		case status == string(ledger.InvoiceCancelled):
+			inv, err = scanInvoice(tx.QueryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE id = $1`, id))
+			return translate(err, "cancel invoice "+id)
+		case lettered != 0:
+			return fmt.Errorf("cancel invoice %s: it has lettrage; reverse it first: %w", id, ledger.ErrConflict)
+		}
+		if inv, err = scanInvoice(tx.QueryRow(ctx, `UPDATE invoices SET status = 'cancelled', updated_at = $1 WHERE id = $2 RETURNING `+invoiceColumns,
+			now, id)); err != nil {
+			return translate(err, "cancel invoice "+id)
+		}
+		if _, err := s.audit(ctx, tx, ledger.AuditRecord{Actor: w.Actor, Action: "invoice.cancelled", EntityType: "invoice", EntityID: id, InvoiceID: id,
+			Reason: w.Reason, Details: details(map[string]any{"previous_status": status})}); err != nil {
+			return err
+		}
+		return emit(ctx, s, tx, w, inv)
+	})
+	return inv, err
+}
+
+// LatestImport returns the most recent import.
+func (s *Store) LatestImport(ctx context.Context) (ledger.ImportRecord, error) {
+	var r ledger.ImportRecord
+	err := s.pool.QueryRow(ctx, `SELECT id, source, at, invoices FROM imports ORDER BY id DESC LIMIT 1`).Scan(&r.ID, &r.Source, &r.At, &r.Invoices)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, fmt.Errorf("latest import: none yet: %w", ledger.ErrNotFound)
+	}
+	r.At = r.At.UTC()
+	return r, translate(err, "latest import")
+}

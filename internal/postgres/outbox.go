@@ -1,0 +1,508 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/lettrage/lettrage/internal/ledger"
+)
+
+// emit asks w for the events of outcome r and records them in tx.
+func emit[R any](ctx context.Context, s *Store, tx pgx.Tx, w ledger.Write[R], r R) error {
+	if w.Events == nil {
+		return nil
+	}
+	drafts, err := w.Events(r)
+	if err != nil {
+		return fmt.Errorf("build events: %w", err)
+	}
+	_, err = s.insertEvents(ctx, tx, drafts)
+	return err
+}
+
+// insertEvents records events and one pending delivery per enabled endpoint
+// that wants each.
+func (s *Store) insertEvents(ctx context.Context, tx pgx.Tx, drafts []ledger.EventDraft) ([]ledger.OutboxEvent, error) {
+	if len(drafts) == 0 {
+		return nil, nil
+	}
+	eps, err := loadEndpoints(ctx, tx, true)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := make([]ledger.OutboxEvent, 0, len(drafts))
+	for _, d := range drafts {
+		if d.Type == "" {
+			return nil, fmt.Errorf("record event: type required: %w", ledger.ErrInvalid)
+		}
+		data := d.Data
+		if len(data) == 0 {
+			data = []byte("{}")
+		}
+		if !json.Valid(data) {
+			return nil, fmt.Errorf("record event %s: data is not JSON: %w", d.Type, ledger.ErrInvalid)
+		}
+		ev := ledger.OutboxEvent{ID: s.ids.New(now), Type: d.Type, AggregateType: d.AggregateType, AggregateID: d.AggregateID, OccurredAt: now, Data: data}
+		if err := tx.QueryRow(ctx, `INSERT INTO aggregate_sequences AS a (aggregate_type, aggregate_id, last_seq) VALUES ($1, $2, 1)
+			ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET last_seq = a.last_seq + 1 RETURNING last_seq`,
+			d.AggregateType, d.AggregateID).Scan(&ev.Sequence); err != nil {
+			return nil, translate(err, "record event "+d.Type)
+		}
+		var seq int64
+		if err := tx.QueryRow(ctx, `INSERT INTO outbox_events (id, type, aggregate_type, aggregate_id, aggregate_seq, occurred_at, data)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq`,
+			ev.ID, ev.Type, ev.AggregateType, ev.AggregateID, ev.Sequence, now, data).Scan(&seq); err != nil {
+			return nil, translate(err, "record event "+d.Type)
+		}
+		for _, ep := range eps {
+			if !ep.Wants(d.Type) {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO deliveries (id, event_id, endpoint_id, aggregate_key, event_seq, status, next_at, created_at)
+				VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6)`,
+				s.ids.New(now), ev.ID, ep.ID, aggregateKey(d), seq, now); err != nil {
+				return nil, translate(err, "record delivery of "+d.Type)
+			}
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+// aggregateKey groups the deliveries that must keep their order; events
+// without an aggregate are not ordered.
+func aggregateKey(d ledger.EventDraft) string {
+	if d.AggregateType == "" && d.AggregateID == "" {
+		return ""
+	}
+	return d.AggregateType + "/" + d.AggregateID
+}
+
+func loadEndpoints(ctx context.Context, q queryer, enabledOnly bool) ([]ledger.WebhookEndpoint, error) {
+	query := `SELECT id, url, events, enabled, disabled_reason, disabled_at FROM webhook_endpoints`
+	if enabledOnly {
+		query += ` WHERE enabled`
+	}
+	rows, err := q.Query(ctx, query+` ORDER BY id`)
+	if err != nil {
+		return nil, translate(err, "load endpoints")
+	}
+	defer rows.Close()
+	var out []ledger.WebhookEndpoint
+	for rows.Next() {
+		var e ledger.WebhookEndpoint
+		var events string
+		var disabledAt pgtype.Timestamptz
+		if err := rows.Scan(&e.ID, &e.URL, &events, &e.Enabled, &e.DisabledReason, &disabledAt); err != nil {
+			return nil, translate(err, "load endpoints")
+		}
+		if err := json.Unmarshal([]byte(events), &e.Events); err != nil {
+			return nil, fmt.Errorf("load endpoint %s: events: %w", e.ID, err)
+		}
+		e.DisabledAt = fromTS(disabledAt)
+		out = append(out, e)
+	}
+	return out, translate(rows.Err(), "load endpoints")
+}
+
+// removedReason marks endpoints disabled because the configuration no
+// longer lists them; listing them again enables them.
+const removedReason = "removed from configuration"
+
+// SyncEndpoints makes the stored endpoints match the configuration.
+func (s *Store) SyncEndpoints(ctx context.Context, eps []ledger.WebhookEndpoint) error {
+	seen := map[string]bool{}
+	for _, e := range eps {
+		if e.ID == "" || e.URL == "" {
+			return fmt.Errorf("sync endpoints: id and url required: %w", ledger.ErrInvalid)
+		}
+		if seen[e.ID] {
+			return fmt.Errorf("sync endpoints: endpoint %s listed twice: %w", e.ID, ledger.ErrInvalid)
+		}
+		seen[e.ID] = true
+	}
+	now := s.now()
+	return s.write(ctx, func(tx pgx.Tx) error {
+		for _, e := range eps {
+			events, _ := json.Marshal(nonNil(e.Events))
+			// A configured endpoint is enabled unless it was disabled for
+			// another reason than its removal from the configuration.
+			if _, err := tx.Exec(ctx, `INSERT INTO webhook_endpoints AS w (id, url, events, enabled, disabled_reason, created_at, updated_at)
+				VALUES ($1, $2, $3, true, '', $4, $4)
+				ON CONFLICT (id) DO UPDATE SET url = excluded.url, events = excluded.events, updated_at = excluded.updated_at,
+					enabled = CASE WHEN w.disabled_reason = $5 THEN true ELSE w.enabled END,
+					disabled_reason = CASE WHEN w.disabled_reason = $5 THEN '' ELSE w.disabled_reason END,
+					disabled_at = CASE WHEN w.disabled_reason = $5 THEN NULL ELSE w.disabled_at END`,
+				e.ID, e.URL, string(events), now, removedReason); err != nil {
+				return translate(err, "sync endpoint "+e.ID)
+			}
+		}
+		stored, err := loadEndpoints(ctx, tx, false)
+		if err != nil {
+			return err
+		}
+		for _, e := range stored {
+			if seen[e.ID] || !e.Enabled {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET enabled = false, disabled_reason = $1, disabled_at = $2, updated_at = $2 WHERE id = $3`,
+				removedReason, now, e.ID); err != nil {
+				return translate(err, "sync endpoint "+e.ID)
+			}
+		}
+		return nil
+	})
+}
+
+// ListEndpoints lists every stored endpoint.
+func (s *Store) ListEndpoints(ctx context.Context) ([]ledger.WebhookEndpoint, error) {
+	return loadEndpoints(ctx, s.pool, false)
+}
+
+// SetEndpointEnabled enables or disables an endpoint.
+func (s *Store) SetEndpointEnabled(ctx context.Context, id string, enabled bool, w ledger.Write[ledger.WebhookEndpoint]) error {
+	now := s.now()
+	return s.write(ctx, func(tx pgx.Tx) error {
+		var err error
+		var n int64
+		if enabled {
+			tag, e := tx.Exec(ctx, `UPDATE webhook_endpoints SET enabled = true, disabled_reason = '', disabled_at = NULL, updated_at = $1 WHERE id = $2`, now, id)
+			n, err = tag.RowsAffected(), e
+		} else {
+			reason := w.Reason
+			if reason == "" {
+				reason = "disabled"
+			}
+			tag, e := tx.Exec(ctx, `UPDATE webhook_endpoints SET enabled = false, disabled_reason = $1, disabled_at = $2, updated_at = $2 WHERE id = $3`, reason, now, id)
+			n, err = tag.RowsAffected(), e
+		}
+		if err != nil {
+			return translate(err, "set endpoint "+id)
+		}
+		if n == 0 {
+			return fmt.Errorf("endpoint %s: %w", id, ledger.ErrNotFound)
+		}
+		action := "endpoint.disabled"
+		if enabled {
+			action = "endpoint.enabled"
+		}
+		if _, err := s.audit(ctx, tx, ledger.AuditRecord{Actor: w.Actor, Action: action, EntityType: "webhook_endpoint", EntityID: id, Reason: w.Reason}); err != nil {
+			return err
+		}
+		eps, err := loadEndpoints(ctx, tx, false)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(eps, func(e ledger.WebhookEndpoint) bool { return e.ID == id })
+		return emit(ctx, s, tx, w, eps[i])
+	})
+}
+
+// AppendEvents records events that accompany no other change.
+func (s *Store) AppendEvents(ctx context.Context, evs []ledger.EventDraft) ([]ledger.OutboxEvent, error) {
+	var out []ledger.OutboxEvent
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		var err error
+		out, err = s.insertEvents(ctx, tx, evs)
+		return err
+	})
+	return out, err
+}
+
+const eventColumns = `id, type, aggregate_type, aggregate_id, aggregate_seq, occurred_at, data`
+
+func scanEvent(sc pgx.Row) (ledger.OutboxEvent, error) {
+	var e ledger.OutboxEvent
+	err := sc.Scan(&e.ID, &e.Type, &e.AggregateType, &e.AggregateID, &e.Sequence, &e.OccurredAt, &e.Data)
+	e.OccurredAt = e.OccurredAt.UTC()
+	return e, err
+}
+
+// GetEvent returns an event.
+func (s *Store) GetEvent(ctx context.Context, id string) (ledger.OutboxEvent, error) {
+	e, err := scanEvent(s.pool.QueryRow(ctx, `SELECT `+eventColumns+` FROM outbox_events WHERE id = $1`, id))
+	return e, translate(err, "event "+id)
+}
+
+// ListEvents lists events in recording order.
+func (s *Store) ListEvents(ctx context.Context, f ledger.EventFilter) ([]ledger.OutboxEvent, error) {
+	var w filter
+	if f.AggregateType != "" {
+		w.add("aggregate_type = ?", f.AggregateType)
+	}
+	if f.AggregateID != "" {
+		w.add("aggregate_id = ?", f.AggregateID)
+	}
+	if f.Type != "" {
+		w.add("type = ?", f.Type)
+	}
+	if f.After != "" {
+		w.add("seq > (SELECT seq FROM outbox_events WHERE id = ?)", f.After)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+eventColumns+` FROM outbox_events`+w.where()+" ORDER BY seq"+limitClause(f.Limit), w.args...)
+	if err != nil {
+		return nil, translate(err, "list events")
+	}
+	defer rows.Close()
+	var out []ledger.OutboxEvent
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, translate(err, "list events")
+		}
+		out = append(out, e)
+	}
+	return out, translate(rows.Err(), "list events")
+}
+
+const deliveryColumns = `id, event_id, endpoint_id, status, attempts, next_at, last_attempt_at, last_http_status, last_error,
+	delivered_at, lease_token, lease_worker, lease_until, created_at`
+
+func scanDelivery(sc pgx.Row) (ledger.Delivery, error) {
+	var d ledger.Delivery
+	var last, delivered, until pgtype.Timestamptz
+	var token, worker pgtype.Text
+	err := sc.Scan(&d.ID, &d.EventID, &d.EndpointID, &d.Status, &d.Attempts, &d.NextAt, &last, &d.LastHTTPStatus, &d.LastError,
+		&delivered, &token, &worker, &until, &d.CreatedAt)
+	d.NextAt, d.CreatedAt = d.NextAt.UTC(), d.CreatedAt.UTC()
+	d.LastAttemptAt, d.DeliveredAt = fromTS(last), fromTS(delivered)
+	d.Lease = ledger.Lease{Token: fromText(token), Worker: fromText(worker), Until: fromTS(until)}
+	return d, err
+}
+
+// ClaimDeliveries leases due deliveries, keeping each aggregate's order.
+// Rows are locked with FOR UPDATE SKIP LOCKED so that concurrent claimers
+// take disjoint sets without waiting for each other.
+func (s *Store) ClaimDeliveries(ctx context.Context, c ledger.Claim) ([]ledger.ClaimedDelivery, error) {
+	if c.Limit <= 0 || c.Lease <= 0 {
+		return nil, fmt.Errorf("claim deliveries: limit and lease must be positive: %w", ledger.ErrInvalid)
+	}
+	now := s.at(c.Now)
+	token := s.ids.New(now)
+	var out []ledger.ClaimedDelivery
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `WITH due AS (
+				SELECT d.id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
+				WHERE ((d.status = 'pending' AND d.next_at <= $4) OR (d.status = 'inflight' AND d.lease_until <= $4))
+				  AND NOT EXISTS (SELECT 1 FROM deliveries p
+					WHERE p.endpoint_id = d.endpoint_id AND p.aggregate_key = d.aggregate_key AND d.aggregate_key <> ''
+					  AND p.event_seq < d.event_seq AND p.status IN ('pending', 'inflight'))
+				ORDER BY d.next_at, d.event_seq
+				LIMIT $5
+				FOR UPDATE OF d SKIP LOCKED)
+			UPDATE deliveries SET status = 'inflight', lease_token = $1, lease_worker = $2, lease_until = $3
+			FROM due WHERE deliveries.id = due.id
+			RETURNING deliveries.id`,
+			token, c.Worker, now.Add(c.Lease), now, c.Limit)
+		if err != nil {
+			return translate(err, "claim deliveries")
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return translate(err, "claim deliveries")
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		eps, err := loadEndpoints(ctx, tx, true)
+		if err != nil {
+			return err
+		}
+		drows, err := tx.Query(ctx, `SELECT `+prefixed("d", deliveryColumns)+`, `+prefixed("e", eventColumns)+`
+			FROM deliveries d JOIN outbox_events e ON e.id = d.event_id WHERE d.id = ANY($1) ORDER BY d.next_at, e.seq`, ids)
+		if err != nil {
+			return translate(err, "claim deliveries")
+		}
+		defer drows.Close()
+		for drows.Next() {
+			var cd ledger.ClaimedDelivery
+			if cd.Delivery, cd.Event, err = scanDeliveryEvent(drows); err != nil {
+				return translate(err, "claim deliveries")
+			}
+			i := slices.IndexFunc(eps, func(e ledger.WebhookEndpoint) bool { return e.ID == cd.Delivery.EndpointID })
+			cd.Endpoint = eps[i]
+			out = append(out, cd)
+		}
+		return translate(drows.Err(), "claim deliveries")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// prefixed qualifies a column list with a table alias.
+func prefixed(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = alias + "." + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func scanDeliveryEvent(row pgx.Row) (ledger.Delivery, ledger.OutboxEvent, error) {
+	var d ledger.Delivery
+	var e ledger.OutboxEvent
+	var last, delivered, until pgtype.Timestamptz
+	var token, worker pgtype.Text
+	err := row.Scan(&d.ID, &d.EventID, &d.EndpointID, &d.Status, &d.Attempts, &d.NextAt, &last, &d.LastHTTPStatus, &d.LastError,
+		&delivered, &token, &worker, &until, &d.CreatedAt,
+		&e.ID, &e.Type, &e.AggregateType, &e.AggregateID, &e.Sequence, &e.OccurredAt, &e.Data)
+	d.NextAt, d.CreatedAt, e.OccurredAt = d.NextAt.UTC(), d.CreatedAt.UTC(), e.OccurredAt.UTC()
+	d.LastAttemptAt, d.DeliveredAt = fromTS(last), fromTS(delivered)
+	d.Lease = ledger.Lease{Token: fromText(token), Worker: fromText(worker), Until: fromTS(until)}
+	return d, e, err
+}
+
+// AckDelivery records a successful attempt.
+func (s *Store) AckDelivery(ctx context.Context, id, token string, a ledger.DeliveryAttempt) error {
+	return s.finishDelivery(ctx, id, token, a, "delivered", time.Time{})
+}
+
+// FailDelivery records a failed attempt: retried from retryAt, or dead.
+func (s *Store) FailDelivery(ctx context.Context, id, token string, a ledger.DeliveryAttempt, retryAt time.Time) error {
+	if retryAt.IsZero() {
+		return s.finishDelivery(ctx, id, token, a, "dead", time.Time{})
+	}
+	return s.finishDelivery(ctx, id, token, a, "pending", retryAt)
+}
+
+func (s *Store) finishDelivery(ctx context.Context, id, token string, a ledger.DeliveryAttempt, status string, retryAt time.Time) error {
+	at := s.at(a.At)
+	return s.write(ctx, func(tx pgx.Tx) error {
+		var attempts int
+		err := tx.QueryRow(ctx, `UPDATE deliveries SET status = $1, attempts = attempts + 1, last_attempt_at = $2, last_http_status = $3, last_error = $4,
+				delivered_at = CASE WHEN $1 = 'delivered' THEN $2 ELSE delivered_at END,
+				next_at = CASE WHEN $1 = 'pending' THEN $5 ELSE next_at END,
+				lease_token = NULL, lease_worker = NULL, lease_until = NULL
+			WHERE id = $6 AND status = 'inflight' AND lease_token = $7 RETURNING attempts`,
+			status, at, a.HTTPStatus, a.Error, tsArg(retryAt.UTC()), id, token).Scan(&attempts)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return leaseError(ctx, tx, "deliveries", "delivery", id)
+		}
+		if err != nil {
+			return translate(err, "report delivery "+id)
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO delivery_attempts (delivery_id, n, at, http_status, error, duration_us) VALUES ($1, $2, $3, $4, $5, $6)`,
+			id, attempts, at, a.HTTPStatus, a.Error, a.Duration.Microseconds())
+		return translate(err, "report delivery "+id)
+	})
+}
+
+// leaseError explains why a report about leased work matched nothing.
+func leaseError(ctx context.Context, q queryer, table, what, id string) error {
+	var n int
+	if err := q.QueryRow(ctx, `SELECT count(*) FROM `+table+` WHERE id = $1`, id).Scan(&n); err != nil {
+		return translate(err, what+" "+id)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s %s: %w", what, id, ledger.ErrNotFound)
+	}
+	return fmt.Errorf("%s %s: lease lost or not held: %w", what, id, ledger.ErrConflict)
+}
+
+// ReplayDelivery makes a dead or delivered delivery pending again.
+func (s *Store) ReplayDelivery(ctx context.Context, id string, w ledger.Write[ledger.Delivery]) (ledger.Delivery, error) {
+	now := s.now()
+	var d ledger.Delivery
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		var err error
+		d, err = scanDelivery(tx.QueryRow(ctx, `UPDATE deliveries SET status = 'pending', next_at = $1
+			WHERE id = $2 AND status IN ('dead', 'delivered') RETURNING `+deliveryColumns, now, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			if _, err := scanDelivery(tx.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`, id)); err != nil {
+				return translate(err, "delivery "+id)
+			}
+			return fmt.Errorf("replay delivery %s: still pending or in flight: %w", id, ledger.ErrConflict)
+		}
+		if err != nil {
+			return translate(err, "replay delivery "+id)
+		}
+		if _, err := s.audit(ctx, tx, ledger.AuditRecord{Actor: w.Actor, Action: "delivery.replayed", EntityType: "delivery", EntityID: id, Reason: w.Reason,
+			Details: details(map[string]any{"event_id": d.EventID, "endpoint_id": d.EndpointID})}); err != nil {
+			return err
+		}
+		return emit(ctx, s, tx, w, d)
+	})
+	return d, err
+}
+
+// GetDelivery returns a delivery.
+func (s *Store) GetDelivery(ctx context.Context, id string) (ledger.Delivery, error) {
+	d, err := scanDelivery(s.pool.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`, id))
+	return d, translate(err, "delivery "+id)
+}
+
+// ListDeliveries lists deliveries in id order.
+func (s *Store) ListDeliveries(ctx context.Context, f ledger.DeliveryFilter) ([]ledger.Delivery, error) {
+	var w filter
+	if f.Status != "" {
+		w.add("status = ?", string(f.Status))
+	}
+	if f.EndpointID != "" {
+		w.add("endpoint_id = ?", f.EndpointID)
+	}
+	if f.EventID != "" {
+		w.add("event_id = ?", f.EventID)
+	}
+	if f.After != "" {
+		w.add("id > ?", f.After)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries`+w.where()+" ORDER BY id"+limitClause(f.Limit), w.args...)
+	if err != nil {
+		return nil, translate(err, "list deliveries")
+	}
+	defer rows.Close()
+	var out []ledger.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, translate(err, "list deliveries")
+		}
+		out = append(out, d)
+	}
+	return out, translate(rows.Err(), "list deliveries")
+}
+
+// ListDeliveryAttempts returns a delivery's attempts, oldest first.
+func (s *Store) ListDeliveryAttempts(ctx context.Context, deliveryID string) ([]ledger.DeliveryAttempt, error) {
+	rows, err := s.pool.Query(ctx, `SELECT at, http_status, error, duration_us FROM delivery_attempts WHERE delivery_id = $1 ORDER BY n`, deliveryID)
+	if err != nil {
+		return nil, translate(err, "list attempts of delivery "+deliveryID)
+	}
+	defer rows.Close()
+	var out []ledger.DeliveryAttempt
+	for rows.Next() {
+		var a ledger.DeliveryAttempt
+		var us int64
+		if err := rows.Scan(&a.At, &a.HTTPStatus, &a.Error, &us); err != nil {
+			return nil, translate(err, "list attempts of delivery "+deliveryID)
+		}
+		a.At, a.Duration = a.At.UTC(), time.Duration(us)*time.Microsecond
+		out = append(out, a)
+	}
+	return out, translate(rows.Err(), "list attempts of delivery "+deliveryID)
+}
+
+// OutboxStats counts deliveries by state.
+func (s *Store) OutboxStats(ctx context.Context) (ledger.OutboxStats, error) {
+	var st ledger.OutboxStats
+	var oldest pgtype.Timestamptz
+	err := s.pool.QueryRow(ctx, `SELECT
+			count(*) FILTER (WHERE status IN ('pending', 'inflight')),
+			count(*) FILTER (WHERE status = 'inflight'),
+			count(*) FILTER (WHERE status = 'dead'),
+			min(created_at) FILTER (WHERE status IN ('pending', 'inflight'))
+		FROM deliveries`).Scan(&st.Pending, &st.InFlight, &st.Dead, &oldest)
+	st.OldestPending = fromTS(oldest)
+	return st, translate(err, "outbox stats")
+}

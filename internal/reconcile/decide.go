@@ -1,0 +1,723 @@
+package reconcile
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/lettrage/lettrage/internal/ledger"
+	"github.com/lettrage/lettrage/matchers"
+)
+
+// Weights the engine adds on top of the matchers' evidence, in bits.
+const (
+	// bitsOmitMax is the most a proposal loses for each invoice the
+	// remittance names that it leaves out (omitShare of that hit's weight).
+	bitsOmitMax = 8.0
+	omitShare   = 0.6
+	// bitsUnnamed is what a proposal loses for each invoice it adds that
+	// the remittance does not name, when the remittance names invoices.
+	bitsUnnamed = 3.0
+	// bitsCorroboratingAmount is the least amount weight that corroborates
+	// a weak reference: an exact amount shared by few invoices.
+	bitsCorroboratingAmount = 8.0
+	// bitsIdentifyingAmount is the least amount weight that lets an
+	// identified payer's invoice be chosen by its amount alone (an exact
+	// amount; a shortfall within fees needs bitsIdentifyingFee).
+	bitsIdentifyingAmount = 2.0
+	bitsIdentifyingFee    = 2.0
+	// bitsIdentifyingSubset is the least weight of several invoices found
+	// by their sum among an identified payer's.
+	bitsIdentifyingSubset = 4.0
+	// bitsPaysInvoices is log₂ of the odds that a known customer's payment
+	// pays some of its open invoices rather than something else (19:1).
+	bitsPaysInvoices = 4.2
+	// bitsFee is log₂ of how much rarer a payment short by a fee is than an
+	// exact one (0.9 against 0.05).
+	bitsFee = 4.2
+	// bitsPayerIsOther is what a proposal loses when the payer is plainly
+	// another customer (its IBAN or its name).
+	bitsPayerIsOther = 2.0
+)
+
+// typoBits is the weight of a reference one or two edits from a number.
+func typoBits(d int) float64 {
+	if d <= 1 {
+		return 9
+	}
+	return 5
+}
+
+// prepare computes a proposal's customer, total and fit.
+func (r *matchRun) prepare(pr *proposal) {
+	e := r.e
+	pr.cust = e.cust[pr.set[0]]
+	for _, i := range pr.set {
+		pr.total += e.open[i]
+		if e.cust[i] != pr.cust {
+			pr.cust = -1
+		}
+	}
+	pr.fit, _ = matchers.FitAmount(r.amount, pr.total, e.tol)
+	pr.diff = pr.total - r.amount
+}
+
+// reconciles reports whether the proposal's total matches the credit,
+// exactly or within fees.
+func (pr *proposal) reconciles() bool {
+	return pr.fit == matchers.FitExact || pr.fit == matchers.FitFee
+}
+
+// score computes a proposal's weight (after prepare has run on every
+// proposal). The sentences explaining it are written only for the proposal
+// chosen (explain).
+func (r *matchRun) score(pr *proposal) {
+	e := r.e
+	pr.W = e.cfg.PriorBits
+	r.matchHits(pr)
+
+	// References.
+	unnamed := 0
+	for _, i := range pr.set {
+		h := pr.hits[i]
+		if h == nil {
+			unnamed++
+			continue
+		}
+		// The engine weighs alternatives itself (each is a proposal and the
+		// score is normalised over them): it takes back the log₂ of the
+		// candidates the index charged a hit matching several invoices.
+		w := h.Weight
+		if h.Candidates > 1 {
+			w += math.Log2(float64(h.Candidates))
+		}
+		pr.W += w
+	}
+	for gi, g := range r.groups {
+		if pr.covered[gi] {
+			continue
+		}
+		h := &r.hits[g[0]]
+		if h.Weight < bitsLookalikeWeight {
+			continue
+		}
+		pr.W -= math.Min(bitsOmitMax, omitShare*h.Weight)
+		pr.omitted = append(pr.omitted, gi)
+	}
+	pr.unnamed = unnamed
+	if r.namesStrongly && unnamed > 0 {
+		pr.W -= bitsUnnamed * float64(unnamed)
+	}
+
+	// The payer.
+	cw := math.Inf(1)
+	for _, ci := range r.customersOf(pr) {
+		w := r.customerEvidence(ci).weight
+		// A payer whose name is plainly another customer's speaks against
+		// a proposal the amount does not support either (the IBAN's say is
+		// already in the customer's weight).
+		if !pr.reconciles() && r.payerNamedOther(ci) {
+			w -= bitsPayerIsOther
+			pr.namedOther = append(pr.namedOther, ci)
+		}
+		cw = math.Min(cw, w)
+	}
+	pr.W += cw
+
+	// The amount. An invoice picked among a customer's by its amount pays
+	// for the choice: log₂ of the invoices (or subsets) it was picked from,
+	// and of the width of the fee window it fell in.
+	exp := r.currency.Exponent()
+	var base float64
+	switch {
+	case pr.pool > 0:
+		base = matchers.SubsetBits(pr.total, exp, pr.pool, e.cfg.MaxSubsetInvoices, pr.poolTotal) + bitsPaysInvoices
+	case unnamed == len(pr.set) && pr.origin == originCustomer && pr.cust >= 0:
+		// Chosen among the customer's own invoices (and, for an account
+		// shared with other customers, theirs): how often a payment that
+		// pays none of them would have this amount (round amounts: often),
+		// times the invoices it could have hit; against which a known
+		// customer's payment usually does pay one of its invoices.
+		base = matchers.AmountBits(pr.total, exp, 0, 0) - math.Log2(float64(max(1, r.choices(pr.cust)))) + bitsPaysInvoices
+	case len(pr.set) == 1:
+		base = matchers.AmountBits(pr.total, exp, max(0, e.amounts[r.cur].Count(pr.total)-1), e.openCount[r.cur])
+	default:
+		base = matchers.AmountBits(pr.total, exp, 0, e.openCount[r.cur])
+	}
+	switch pr.fit {
+	case matchers.FitExact:
+		pr.amountW = base
+	case matchers.FitFee:
+		// Fees are deducted from few payments; without a reference, the
+		// shortfall's width also widens the chance of a coincidence.
+		pr.amountW = base - bitsFee
+		if unnamed > 0 {
+			pr.amountW -= math.Log2(1 + float64(pr.diff))
+		}
+	case matchers.FitPartial:
+		pr.amountW = -2
+	case matchers.FitOver:
+		pr.amountW = -1
+	}
+	pr.W += pr.amountW
+
+	// Dates: implausible ones count in full, recency only breaks ties.
+	var recency float64
+	for _, i := range pr.set {
+		w := matchers.DateWeight(int64(r.payDay), int64(e.issue[i]), int64(e.due[i]))
+		if w < -1 {
+			pr.W += w
+			continue
+		}
+		recency += w
+	}
+	pr.W += recency / float64(len(pr.set))
+}
+
+// customersOf returns the customers of a proposal's invoices.
+func (r *matchRun) customersOf(pr *proposal) []int32 {
+	if pr.cust >= 0 {
+		return []int32{pr.cust}
+	}
+	var custs []int32
+	for _, i := range pr.set {
+		if !slices.Contains(custs, r.e.cust[i]) {
+			custs = append(custs, r.e.cust[i])
+		}
+	}
+	return custs
+}
+
+// explain writes the evidence of a proposal as sentences, in the order
+// references, payer, amount, dates, then notes.
+func (r *matchRun) explain(pr *proposal) []string {
+	e := r.e
+	var out []string
+	add := func(s string) {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	for _, i := range pr.set {
+		h := pr.hits[i]
+		if h == nil {
+			continue
+		}
+		if h.Ref != i { // a text read as a typo of this invoice's number
+			reason := fmt.Sprintf("invoice number %s in remittance as %q (edit distance %d", e.invoices[i].Number, h.Written, h.Distance)
+			if h.Swap {
+				reason += ", transposed characters"
+			}
+			add(reason + ")")
+			continue
+		}
+		add(e.refs.Explain(*h))
+	}
+	for _, ci := range r.customersOf(pr) {
+		for _, s := range r.customerEvidence(ci).explain(r) {
+			add(s)
+		}
+	}
+	exp := r.currency.Exponent()
+	money := func(v int64) string { return ledger.FormatMinor(v, exp) }
+	what := "the open amount"
+	if len(pr.set) > 1 {
+		what = fmt.Sprintf("the %d invoices' open amounts", len(pr.set))
+	}
+	var reason string
+	switch pr.fit {
+	case matchers.FitExact:
+		reason = fmt.Sprintf("amount %s equals %s", money(r.amount), what)
+		if len(pr.set) > 1 {
+			reason = fmt.Sprintf("%d invoices sum to %s", len(pr.set), money(pr.total))
+		}
+	case matchers.FitFee:
+		reason = fmt.Sprintf("amount %s is %s short of %s %s (bank fees within tolerance)", money(r.amount), money(pr.diff), what, money(pr.total))
+	case matchers.FitPartial:
+		reason = fmt.Sprintf("amount %s pays part of %s %s", money(r.amount), what, money(pr.total))
+	case matchers.FitOver:
+		reason = fmt.Sprintf("amount %s exceeds %s %s by %s", money(r.amount), what, money(pr.total), money(-pr.diff))
+	}
+	if pr.pool > 0 && pr.reconciles() {
+		reason += fmt.Sprintf(" (found among %d open invoices of the customer)", pr.pool)
+	}
+	add(reason)
+	for _, i := range pr.set {
+		d := matchers.DateEvidence(int64(r.payDay), int64(e.issue[i]), int64(e.due[i]))
+		if d.Weight < -1 {
+			add(fmt.Sprintf("invoice %s: %s", e.invoices[i].Number, d.Reason))
+		}
+	}
+	for _, gi := range pr.omitted {
+		add(fmt.Sprintf("the remittance also names invoice %s, left out of this proposal", e.invoices[r.hits[r.groups[gi][0]].Ref].Number))
+	}
+	for _, ci := range pr.namedOther {
+		add(fmt.Sprintf("the payer's name is another customer's than %s", e.customers[ci].c.ID))
+	}
+	return out
+}
+
+// matchHits finds, for each invoice of the proposal, the reference naming
+// it: its own hit, else — when the proposal's amounts reconcile with the
+// credit — a group whose text is one or two edits from its number (a typo
+// that happens to read as another invoice's number, or that the index's
+// fuzzy search did not reach). It marks the groups the set explains.
+func (r *matchRun) matchHits(pr *proposal) {
+	e := r.e
+	pr.hits = make(map[int32]*matchers.RefHit, len(pr.set))
+	pr.covered = make([]bool, len(r.groups))
+	for gi, g := range r.groups {
+		for _, hi := range g {
+			if slices.Contains(pr.set, r.hits[hi].Ref) {
+				pr.covered[gi] = true
+				h := &r.hits[hi]
+				if old := pr.hits[h.Ref]; old == nil || h.Weight > old.Weight {
+					pr.hits[h.Ref] = h
+				}
+			}
+		}
+	}
+	// A typo reading needs the amount's support: with sequential numbers,
+	// every number is one edit from some invoice of any customer.
+	if e.cfg.MaxFuzzyDistance == 0 || (pr.fit != matchers.FitExact && pr.fit != matchers.FitFee) {
+		return
+	}
+	typo := func(i int32, h *matchers.RefHit) bool {
+		if matchers.LooksLikeDate(h.Written) {
+			return false
+		}
+		d, swap := matchers.RefDistance(h.Written, e.invoices[i].Number)
+		if d == 0 || d > e.cfg.MaxFuzzyDistance {
+			return false
+		}
+		syn := *h
+		syn.Ref, syn.Kind, syn.Distance, syn.Swap, syn.Strong = i, matchers.KindFuzzyReference, d, swap, false
+		syn.Weight, syn.Contained, syn.Abbreviated = typoBits(d), false, false
+		// syn.Unavailable stays set when the text names, exactly, an
+		// invoice already paid or held: a duplicate payment is as likely
+		// as a typo, and only the payer can tell.
+		pr.hits[i] = &syn
+		return true
+	}
+	for _, i := range pr.set {
+		if pr.hits[i] != nil {
+			continue
+		}
+		for gi, g := range r.groups {
+			// A text read as written by a proposal that reconciles is no
+			// typo of anything else.
+			if !pr.covered[gi] && !r.groupReconciles(gi) && typo(i, &r.hits[g[0]]) {
+				pr.covered[gi] = true
+				break
+			}
+		}
+		// A typo may also read as an invoice already paid or held.
+		for k := 0; k < len(r.unavail) && pr.hits[i] == nil; k++ {
+			typo(i, &r.unavail[k])
+		}
+		// Or as nothing the index reached (a digit dropped from a short
+		// number): one edit at most.
+		if pr.hits[i] == nil {
+			if w, d, swap, ok := matchers.NearReference(r.p, e.invoices[i].Number, 1); ok && !r.namesExactly(w) {
+				pr.hits[i] = &matchers.RefHit{Ref: i, Kind: matchers.KindFuzzyReference, Weight: typoBits(d),
+					Distance: d, Swap: swap, Written: w, Candidates: 1}
+			}
+		}
+	}
+}
+
+// distinctive reports whether an invoice number is long or lettered enough
+// for a one-edit reading of it to be unlikely by chance: letters, or at
+// least seven digits.
+func distinctive(number string) bool {
+	c := matchers.CanonicalReference(number)
+	if len(c) >= 7 {
+		return true
+	}
+	for i := 0; i < len(c); i++ {
+		if c[i] >= 'A' && c[i] <= 'Z' {
+			return len(c) >= 5
+		}
+	}
+	return false
+}
+
+// maxSharedAccount is the most customers an IBAN may be known for and
+// still single out a customer, with an amount, among them.
+const maxSharedAccount = 8
+
+// sharedAccount reports whether the payer's IBAN is known for ci and a few
+// other customers (an accountant's, a group's).
+func (r *matchRun) sharedAccount(ci int32) bool {
+	known := r.e.accounts.Lookup(r.p.PayerIBAN)
+	return len(known) > 1 && len(known) <= maxSharedAccount && slices.Contains(known, ci)
+}
+
+// choices returns among how many invoices an amount picked one of ci's:
+// ci's offered invoices, plus those of the other customers of a shared
+// payer IBAN.
+func (r *matchRun) choices(ci int32) int {
+	if !r.sharedAccount(ci) {
+		return r.offered(ci)
+	}
+	n := 0
+	for _, c := range r.e.accounts.Lookup(r.p.PayerIBAN) {
+		n += r.offered(c)
+	}
+	return n
+}
+
+// namesExactly reports whether text w is what a reference hit read
+// exactly: such a text names that invoice, not a typo of another.
+func (r *matchRun) namesExactly(w string) bool {
+	c := matchers.CanonicalReference(w)
+	for _, hs := range [2][]matchers.RefHit{r.hits, r.unavail} {
+		for k := range hs {
+			if hs[k].Distance == 0 && matchers.CanonicalReference(hs[k].Written) == c {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// groupReconciles reports whether some proposal containing one of group
+// gi's invoices reconciles with the credit.
+func (r *matchRun) groupReconciles(gi int) bool {
+	for _, hi := range r.groups[gi] {
+		ref := r.hits[hi].Ref
+		for _, pr := range r.props {
+			if pr.reconciles() && slices.Contains(pr.set, ref) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// offered returns how many invoices of customer ci this credit may pay.
+func (r *matchRun) offered(ci int32) int {
+	n := 0
+	for _, i := range r.e.customers[ci].invoices {
+		if r.accept(i) {
+			n++
+		}
+	}
+	return n
+}
+
+// bitsLookalikeWeight: hits weaker than this are not "named" strongly
+// enough for leaving them out to cost anything.
+const bitsLookalikeWeight = 6.0
+
+// decide scores the proposals, picks the best, applies the safety rules
+// and updates the run's state.
+func (r *matchRun) decide(res Result) Result {
+	e := r.e
+	props := make([]*proposal, 0, len(r.props))
+	for _, pr := range r.props {
+		r.prepare(pr)
+		props = append(props, pr)
+	}
+	for _, pr := range props {
+		r.score(pr)
+	}
+	if len(props) == 0 {
+		res.Reasons = []string{"no candidate invoice: no reference, known payer or amount in common with an open invoice"}
+		return res
+	}
+	slices.SortFunc(props, func(a, b *proposal) int {
+		switch {
+		case a.W > b.W:
+			return -1
+		case a.W < b.W:
+			return 1
+		case len(a.set) != len(b.set):
+			return len(a.set) - len(b.set)
+		}
+		for k := range a.set {
+			if d := e.due[a.set[k]] - e.due[b.set[k]]; d != 0 {
+				return int(d)
+			}
+			if a.set[k] != b.set[k] {
+				return int(a.set[k] - b.set[k])
+			}
+		}
+		return 0
+	})
+	if e.trace != nil {
+		for _, pr := range props {
+			e.trace("  W=%6.2f fit=%s held=%v origin=%d pool=%d set=%s amountW=%.2f", pr.W, pr.fit, pr.held, pr.origin, pr.pool, e.invoiceList(pr.set), pr.amountW)
+			for _, reason := range r.explain(pr) {
+				e.trace("      %s", reason)
+			}
+		}
+	}
+	// The best proposal that may be chosen; held ones only compete.
+	bi := slices.IndexFunc(props, func(pr *proposal) bool { return !pr.held })
+	if bi < 0 {
+		res.Reasons = []string{fmt.Sprintf("the best candidate %s is held by a pending review proposal of this run", e.invoiceList(props[0].set))}
+		return res
+	}
+	best := props[bi]
+	var rival *proposal
+	for _, pr := range props {
+		if pr != best {
+			rival = pr
+			break
+		}
+	}
+	// Probability of the best proposal among all and "none of them".
+	z := math.Exp2(-best.W) // the null hypothesis, scaled by 2^-W_best
+	for _, pr := range props {
+		z += math.Exp2(pr.W - best.W)
+	}
+	score := 1 / z
+	plausible := matchers.Probability(best.W)
+	margin := math.Inf(1)
+	if rival != nil {
+		margin = best.W - rival.W
+	}
+
+	var blockers []string
+	if score < e.cfg.AutoThreshold {
+		blockers = append(blockers, fmt.Sprintf("score %.3f below the auto threshold %.3f", score, e.cfg.AutoThreshold))
+	}
+	if margin < e.cfg.AmbiguityMargin {
+		what := "is nearly as likely"
+		if margin < 0 {
+			what = "is more likely"
+		}
+		held := ""
+		if rival.held {
+			held = ", held by a pending review proposal"
+		}
+		blockers = append(blockers, fmt.Sprintf("another proposal (%s%s) %s (%.1f bits apart)", e.invoiceList(rival.set), held, what, margin))
+	}
+	blockers = append(blockers, r.safety(best)...)
+
+	res.Score = round4(score)
+	switch {
+	case len(blockers) == 0:
+		res.Decision = ledger.DecisionAuto
+	case plausible >= e.cfg.ReviewThreshold:
+		res.Decision = ledger.DecisionReview
+	default:
+		res.Reasons = append(res.Reasons, fmt.Sprintf("no acceptable proposal; best candidate %s (probability %.3f)", e.invoiceList(best.set), plausible))
+		res.Reasons = append(res.Reasons, r.explain(best)...)
+		return res
+	}
+	res.Reasons = r.explain(best)
+	r.allocate(best, &res)
+	if res.Decision == ledger.DecisionReview {
+		for _, b := range blockers {
+			res.Reasons = append(res.Reasons, "not automatic: "+b)
+		}
+	}
+	r.apply(best, &res)
+	return res
+}
+
+func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }
+
+// safety returns the rules that keep a proposal from being automatic
+// (none when it may be). See the package documentation.
+func (r *matchRun) safety(pr *proposal) []string {
+	e := r.e
+	var out []string
+	reconciles := pr.reconciles()
+	for _, i := range pr.set {
+		h := pr.hits[i]
+		ce := r.customerEvidence(e.cust[i])
+		num := e.invoices[i].Number
+		switch {
+		case h != nil && h.Strong:
+		case h != nil && h.Contained:
+			if !ce.corroborated {
+				out = append(out, fmt.Sprintf("invoice %s is named only inside a longer number and the payer does not corroborate it", num))
+			}
+		case h != nil && h.Unavailable:
+			if !ce.corroborated {
+				out = append(out, fmt.Sprintf("the text read as invoice %s names exactly an invoice already paid or held (a duplicate payment?) and the payer does not corroborate the reading", num))
+			}
+		case h != nil:
+			// A typo and a fee shortfall together are two departures: the
+			// amount corroborates a weak reference only when exact, and only
+			// a reference one edit from a long or lettered number (two edits
+			// from a short number of digits reach too many numbers).
+			amountOK := pr.fit == matchers.FitExact && pr.amountW >= bitsCorroboratingAmount &&
+				h.Distance <= 1 && distinctive(e.invoices[i].Number)
+			if !ce.corroborated && !amountOK {
+				out = append(out, fmt.Sprintf("the reference to invoice %s is weak and neither the payer nor an unusual exact amount corroborates it", num))
+			}
+		case r.namesStrongly:
+			out = append(out, fmt.Sprintf("invoice %s is not among the invoices the remittance names", num))
+		case !(ce.identified || r.sharedAccount(e.cust[i])) || !reconciles || pr.exhausted ||
+			pr.amountW < bitsIdentifyingAmount || (pr.fit == matchers.FitFee && pr.amountW < bitsIdentifyingFee) ||
+			(pr.pool > 0 && pr.amountW < bitsIdentifyingSubset):
+			out = append(out, fmt.Sprintf("invoice %s is not named in the remittance, and a payer identified by a known IBAN with an amount that singles it out is needed", num))
+		}
+		if e.issue[i] != 0 && r.payDay != 0 && r.payDay < e.issue[i] {
+			out = append(out, fmt.Sprintf("invoice %s was issued after the payment", num))
+		}
+	}
+	switch pr.fit {
+	case matchers.FitPartial:
+		i := pr.set[0]
+		switch {
+		case len(pr.set) > 1:
+			out = append(out, "partial payment of several invoices: which one stays open is a guess")
+		case !r.strong(pr, i) || !r.sole(pr, i):
+			out = append(out, "partial payment without a strong, unambiguous reference")
+		case r.otherFits(i):
+			out = append(out, "another open invoice of the customer has the credit's amount")
+		}
+	case matchers.FitOver:
+		for _, i := range pr.set {
+			if !r.strong(pr, i) || !r.sole(pr, i) {
+				out = append(out, "overpayment: every invoice must be named by a strong, unambiguous reference")
+				break
+			}
+		}
+		switch {
+		case r.toppedUp(pr):
+			out = append(out, "overpayment: the excess is the amount of other open invoices of the customer")
+		case -pr.diff > pr.total:
+			out = append(out, "overpayment larger than the invoices it pays: other invoices may be meant")
+		}
+	}
+	if !reconciles {
+		for _, i := range pr.set {
+			if r.payerIsOther(e.cust[i]) {
+				out = append(out, fmt.Sprintf("the payer looks like another customer than invoice %s's (IBAN or name)", e.invoices[i].Number))
+				break
+			}
+		}
+		for _, h := range r.unavail {
+			if h.Strong {
+				out = append(out, fmt.Sprintf("the remittance also names invoice %s, already paid or held", e.invoices[h.Ref].Number))
+				break
+			}
+		}
+	}
+	for gi, g := range r.groups {
+		h := &r.hits[g[0]]
+		if h.Strong && !pr.covered[gi] {
+			out = append(out, fmt.Sprintf("the remittance names invoice %s, which this proposal leaves out", e.invoices[h.Ref].Number))
+		}
+	}
+	return out
+}
+
+// strong reports whether invoice i is named by a strong reference (not an
+// abbreviation) in proposal pr.
+func (r *matchRun) strong(pr *proposal, i int32) bool {
+	h := pr.hits[i]
+	return h != nil && h.Strong && !h.Abbreviated
+}
+
+// sole reports whether the text naming invoice i names nothing else (no
+// other invoice nearly as close).
+func (r *matchRun) sole(pr *proposal, i int32) bool {
+	for _, g := range r.groups {
+		in := slices.ContainsFunc(g, func(hi int) bool { return r.hits[hi].Ref == i })
+		if in && len(g) > 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// toppedUp reports whether another proposal adds invoices of the same
+// customer to pr's and reconciles: the excess is explained.
+func (r *matchRun) toppedUp(pr *proposal) bool {
+	for _, o := range r.props {
+		if len(o.set) <= len(pr.set) || (o.fit != matchers.FitExact && o.fit != matchers.FitFee) {
+			continue
+		}
+		all := true
+		for _, i := range pr.set {
+			all = all && slices.Contains(o.set, i)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// otherFits reports whether another offered invoice of i's customer has
+// the credit's amount (within fees).
+func (r *matchRun) otherFits(i int32) bool {
+	e := r.e
+	for _, j := range e.customers[e.cust[i]].invoices {
+		if j == i || !r.accept(j) {
+			continue
+		}
+		if f, _ := matchers.FitAmount(r.amount, e.open[j], e.tol); f == matchers.FitExact || f == matchers.FitFee {
+			return true
+		}
+	}
+	return false
+}
+
+// allocate spreads the credit over the proposal's invoices, oldest due
+// first: each gets its open amount while the credit lasts; a shortfall
+// within the fee tolerance is written off on the last one; what is left
+// over stays unapplied.
+func (r *matchRun) allocate(pr *proposal, res *Result) {
+	e := r.e
+	left := r.amount
+	for k, i := range pr.set {
+		a := min(e.open[i], left)
+		if pr.fit == matchers.FitFee && k == len(pr.set)-1 {
+			a = left // the last invoice takes the rest; the shortfall is written off
+		}
+		if a <= 0 {
+			continue
+		}
+		left -= a
+		res.Allocations = append(res.Allocations, ledger.Allocation{InvoiceID: e.invoices[i].ID, Amount: ledger.Money{Minor: a, Currency: r.currency}})
+	}
+	res.Unapplied = ledger.Money{Minor: left, Currency: r.currency}
+	if pr.fit == matchers.FitFee {
+		res.WriteOff = ledger.Money{Minor: pr.diff, Currency: r.currency}
+		res.Reasons = append(res.Reasons, fmt.Sprintf("write-off %s as bank fees", ledger.FormatMinor(pr.diff, r.currency.Exponent())))
+	}
+	if pr.fit == matchers.FitPartial {
+		res.Reasons = append(res.Reasons, fmt.Sprintf("partial payment: %s stays open", ledger.FormatMinor(pr.diff, r.currency.Exponent())))
+	}
+	if left > 0 {
+		res.Reasons = append(res.Reasons, fmt.Sprintf("overpayment: %s kept as unapplied cash", ledger.FormatMinor(left, r.currency.Exponent())))
+	}
+	if pr.cust >= 0 {
+		res.CustomerID = e.customers[pr.cust].c.ID
+	}
+}
+
+// apply records the decision in the run's state: auto letters (the
+// invoices' residuals drop, to zero when settled with a write-off), review
+// holds the invoices.
+func (r *matchRun) apply(pr *proposal, res *Result) {
+	e := r.e
+	switch res.Decision {
+	case ledger.DecisionAuto:
+		for _, i := range pr.set {
+			var paid int64
+			for _, a := range res.Allocations {
+				if a.InvoiceID == e.invoices[i].ID {
+					paid = a.Amount.Minor
+				}
+			}
+			rest := e.open[i] - paid
+			if pr.fit == matchers.FitFee || rest < 0 {
+				rest = 0
+			}
+			e.record(i, rest, e.pending[i])
+		}
+	case ledger.DecisionReview:
+		for _, i := range pr.set {
+			e.record(i, e.open[i], true)
+		}
+	}
+}

@@ -1,0 +1,429 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/lettrage/lettrage/internal/ledger"
+	"github.com/lettrage/lettrage/matchers"
+)
+
+// Match decides on one credit and remembers the decision for the rest of
+// the run: an auto decision reduces the open amounts of the invoices it
+// letters, a review proposal holds its invoices. It returns an error
+// wrapping ErrNotMatchable when c is not a booked credit, and the
+// context's error when ctx is done.
+func (e *Engine) Match(ctx context.Context, c Credit) (Result, error) {
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	if err := Matchable(c); err != nil {
+		return Result{}, err
+	}
+	m := c.Amount()
+	res := Result{
+		Decision:  ledger.DecisionUnmatched,
+		Unapplied: m,
+		WriteOff:  ledger.Money{Currency: m.Currency},
+	}
+	k, ok := e.curByCode[m.Currency]
+	if !ok {
+		res.Reasons = []string{fmt.Sprintf("no open invoice in %s", m.Currency)}
+		return res, nil
+	}
+	r := &matchRun{e: e, c: c, p: payment(c), cur: k, currency: m.Currency, amount: m.Minor, props: map[string]*proposal{}}
+	if d := c.Date(); !d.IsZero() {
+		r.payDay = dayNumber(d)
+	}
+	if len(e.rejected) > 0 {
+		r.fp = Fingerprint(c)
+	}
+	r.retrieve()
+	r.propose()
+	return r.decide(res), nil
+}
+
+// matchRun is the working state of one Match call.
+type matchRun struct {
+	e        *Engine
+	c        Credit
+	p        *matchers.Payment
+	cur      uint8
+	currency ledger.Currency
+	amount   int64
+	payDay   int32
+	fp       string
+
+	hits    []matchers.RefHit
+	groups  [][]int           // hits indexes grouped by overlapping text spans, best first
+	unavail []matchers.RefHit // exact hits on invoices not offered (paid, held, rejected)
+	custs   []*custEvidence
+	props   map[string]*proposal
+	// namesStrongly: the texts strongly name some invoice, offered or not.
+	namesStrongly bool
+	// nameStrong lists the customers whose names the payer's closely
+	// matches.
+	nameStrong []int32
+	searched   bool // searchNames has run
+	payerNames []payerName
+}
+
+// accept says whether invoice i is a candidate for this credit: open, of
+// the credit's currency, not rejected for it. An invoice held by a pending
+// review proposal is a candidate too — it competes with the others, so
+// that a decision is not automatic merely because its rival is held — but
+// a proposal containing it cannot be chosen (see proposal.held).
+func (r *matchRun) accept(i int32) bool {
+	e := r.e
+	if e.open[i] <= 0 || e.curID[i] != r.cur {
+		return false
+	}
+	if r.fp != "" {
+		if _, no := e.rejected[r.fp+"\x00"+e.invoices[i].ID]; no {
+			return false
+		}
+	}
+	return true
+}
+
+// hit returns the reference hit on invoice i, if any.
+func (r *matchRun) hit(i int32) *matchers.RefHit {
+	for k := range r.hits {
+		if r.hits[k].Ref == i {
+			return &r.hits[k]
+		}
+	}
+	return nil
+}
+
+// retrieve finds the invoices the texts name and the customers the payer
+// may be.
+func (r *matchRun) retrieve() {
+	e := r.e
+	// Exact first; the fuzzy search (costlier) only when what was found
+	// exactly does not account for the credit.
+	opt := matchers.FindOptions{Accept: r.accept, ReportUnavailable: true}
+	found := e.refs.Find(r.p, opt, nil)
+	if e.cfg.MaxFuzzyDistance > 0 && !r.exactSuffices(found) {
+		opt.MaxDistance = e.cfg.MaxFuzzyDistance
+		found = e.refs.Find(r.p, opt, found[:0])
+	}
+	for _, h := range found {
+		if h.Unavailable {
+			r.unavail = append(r.unavail, h)
+			r.namesStrongly = r.namesStrongly || h.Strong
+			continue
+		}
+		r.hits = append(r.hits, h)
+		r.namesStrongly = r.namesStrongly || h.Strong
+	}
+	// When no invoice named exactly fits the amount, the number may be a
+	// typo that happens to be another invoice's: look for near numbers too.
+	if e.cfg.MaxFuzzyDistance > 0 && r.needsFuzzyAlternatives() {
+		// Only near numbers the amount agrees with are alternatives: with
+		// sequential numbering every number has neighbours.
+		more := e.refs.Find(r.p, matchers.FindOptions{Accept: r.accept, MaxDistance: 1, FuzzyEverywhere: true}, nil)
+		for _, h := range more {
+			if h.Distance == 0 || r.hit(h.Ref) != nil {
+				continue
+			}
+			if f, _ := matchers.FitAmount(r.amount, e.open[h.Ref], e.tol); f == matchers.FitExact || f == matchers.FitFee {
+				r.hits = append(r.hits, h)
+			}
+		}
+	}
+	r.groupHits()
+
+	addCust := func(ci int32) { r.customerEvidence(ci) }
+	for _, ci := range e.accounts.Lookup(r.p.PayerIBAN) {
+		addCust(ci)
+	}
+	for _, py := range r.payers() {
+		for _, ci := range e.aliases[py.key] {
+			addCust(ci)
+		}
+	}
+	strongHit := false
+	for _, h := range r.hits {
+		addCust(e.cust[h.Ref])
+		strongHit = strongHit || h.Strong
+	}
+	identified := false
+	for _, ce := range r.custs {
+		identified = identified || ce.identified
+	}
+	// The payer's name: customers it may be, unless the account says who
+	// pays or the texts name invoices that account for the credit.
+	// (Otherwise it is searched only if needed: see payerNamedOther.)
+	if !identified && (!strongHit || !r.exactSuffices(r.hits)) {
+		r.searchNames()
+	}
+}
+
+// searchNames looks the payer's names up in the name index, once: the
+// customers found become candidates, and those whose name the payer's
+// matches closely are noted (nameStrong).
+func (r *matchRun) searchNames() {
+	if r.searched {
+		return
+	}
+	r.searched = true
+	for _, py := range r.payers() {
+		for _, h := range r.e.names.SearchForm(py.form, 3, 0.55) {
+			ce := r.customerEvidence(h.Customer)
+			if h.Similarity >= 0.95 && !h.LegalConflict {
+				r.nameStrong = append(r.nameStrong, ce.ci)
+			}
+		}
+	}
+}
+
+// payerName is one of the payment's payer names, normalised once.
+type payerName struct {
+	raw  string
+	form matchers.NameForm
+	key  string
+}
+
+// payers returns the debtor's and the ultimate debtor's names, normalised.
+func (r *matchRun) payers() []payerName {
+	if r.payerNames == nil {
+		r.payerNames = make([]payerName, 0, 2)
+		for _, n := range [2]string{r.p.PayerName, r.p.UltimatePayerName} {
+			if n == "" {
+				continue
+			}
+			f := matchers.NormalizeName(n)
+			if len(f.Tokens) == 0 {
+				continue
+			}
+			r.payerNames = append(r.payerNames, payerName{raw: n, form: f, key: f.Key()})
+		}
+	}
+	return r.payerNames
+}
+
+// payerNamedOther reports whether the payer's name closely matches another
+// customer's and not ci's.
+func (r *matchRun) payerNamedOther(ci int32) bool {
+	if r.customerEvidence(ci).corroborated || len(r.e.accounts.Lookup(r.p.PayerIBAN)) > 1 {
+		return false // a shared account pays for others: its holder's name says nothing
+	}
+	r.searchNames()
+	for _, o := range r.nameStrong {
+		if o != ci {
+			return true
+		}
+	}
+	return false
+}
+
+// payerIsOther reports whether the payer is plainly another customer than
+// ci: its IBAN is known for exactly one other customer, or its name
+// closely matches another customer's and not ci's.
+func (r *matchRun) payerIsOther(ci int32) bool {
+	// An IBAN known for one other customer is that customer's; one known
+	// for several is a shared account (an accountant, a group) and says
+	// nothing against ci.
+	if known := r.e.accounts.Lookup(r.p.PayerIBAN); len(known) == 1 && known[0] != ci {
+		return true
+	}
+	if r.customerEvidence(ci).corroborated {
+		return false
+	}
+	for _, o := range r.nameStrong {
+		if o != ci {
+			return true
+		}
+	}
+	return false
+}
+
+// exactSuffices reports whether the exact hits, all of them strong and
+// offered, add up to the credit (within fees): nothing is left for a
+// mistyped reference to explain.
+func (r *matchRun) exactSuffices(hits []matchers.RefHit) bool {
+	var total int64
+	for _, h := range hits {
+		if h.Unavailable || !h.Strong {
+			return false
+		}
+		total += r.e.open[h.Ref]
+	}
+	if len(hits) == 0 {
+		return false
+	}
+	f, _ := matchers.FitAmount(r.amount, total, r.e.tol)
+	return f == matchers.FitExact || f == matchers.FitFee
+}
+
+// needsFuzzyAlternatives reports whether there are exact hits none of
+// which (alone or all together) fits the credit's amount.
+func (r *matchRun) needsFuzzyAlternatives() bool {
+	var total int64
+	exact := 0
+	for _, h := range r.hits {
+		if h.Distance != 0 {
+			continue
+		}
+		exact++
+		o := r.e.open[h.Ref]
+		total += o
+		if f, _ := matchers.FitAmount(r.amount, o, r.e.tol); f == matchers.FitExact || f == matchers.FitFee {
+			return false
+		}
+	}
+	if exact == 0 {
+		return false
+	}
+	f, _ := matchers.FitAmount(r.amount, total, r.e.tol)
+	return f != matchers.FitExact && f != matchers.FitFee
+}
+
+// groupHits clusters hits whose text spans overlap, or that read the same
+// text (a reference repeated in the remittance and the EndToEndId): at most
+// one of each group can be what the payer meant.
+func (r *matchRun) groupHits() {
+	n := len(r.hits)
+	parent := make([]int, n)
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	canon := make([]string, n)
+	for i := range r.hits {
+		canon[i] = matchers.CanonicalReference(r.hits[i].Written)
+	}
+	for i := 0; i < n; i++ {
+		fi, li := r.hits[i].Span()
+		for j := i + 1; j < n; j++ {
+			fj, lj := r.hits[j].Span()
+			if (fi <= lj && fj <= li) || canon[i] == canon[j] {
+				parent[find(i)] = find(j)
+			}
+		}
+	}
+	byRoot := map[int]int{}
+	for i := 0; i < n; i++ {
+		root := find(i)
+		g, ok := byRoot[root]
+		if !ok {
+			g = len(r.groups)
+			byRoot[root] = g
+			r.groups = append(r.groups, nil)
+		}
+		r.groups[g] = append(r.groups[g], i)
+	}
+	for _, g := range r.groups {
+		slices.SortStableFunc(g, func(a, b int) int {
+			ha, hb := &r.hits[a], &r.hits[b]
+			switch {
+			case ha.Weight > hb.Weight:
+				return -1
+			case ha.Weight < hb.Weight:
+				return 1
+			}
+			return int(ha.Ref - hb.Ref)
+		})
+	}
+	// The strongest groups first; a remittance naming more invoices than a
+	// proposal may hold keeps the strongest.
+	slices.SortStableFunc(r.groups, func(a, b []int) int {
+		wa, wb := r.hits[a[0]].Weight, r.hits[b[0]].Weight
+		switch {
+		case wa > wb:
+			return -1
+		case wa < wb:
+			return 1
+		}
+		return 0
+	})
+}
+
+// custEvidence is what the payment says about one customer.
+type custEvidence struct {
+	ci           int32
+	weight       float64
+	identified   bool // payer IBAN or learned alias known for this customer only
+	corroborated bool // identified, a shared account known for it, or a closely matching name
+
+	acctOK   bool             // the payer's IBAN is known (for ci or others)
+	name     matchers.NameHit // payer name similarity, when nameOK
+	nameOK   bool
+	alias    bool // the payer's name is a confirmed alias (weight in aliasW)
+	aliasW   float64
+	nameUsed string // the payer name the evidence is about
+}
+
+// customerEvidence weighs the payer's IBAN and names against customer ci
+// (once per customer and credit).
+func (r *matchRun) customerEvidence(ci int32) *custEvidence {
+	for _, ce := range r.custs {
+		if ce.ci == ci {
+			return ce
+		}
+	}
+	e := r.e
+	ce := &custEvidence{ci: ci}
+	if w, strong, ok := e.accounts.Weigh(r.p.PayerIBAN, ci); ok {
+		ce.acctOK = true
+		ce.weight += w
+		ce.identified = strong
+	}
+	// The payer's name: a learned alias, else the name similarity.
+	best := math.Inf(-1)
+	for _, py := range r.payers() {
+		owners := e.aliases[py.key]
+		if slices.Contains(owners, ci) && py.key != e.custKey(ci) {
+			if w := bitsAlias - 3*math.Log2(float64(len(owners))); w > best {
+				best, ce.alias, ce.aliasW, ce.nameUsed = w, true, w, py.raw
+				ce.identified = ce.identified || len(owners) == 1
+			}
+			continue
+		}
+		if h, ok := e.names.CompareForm(py.form, ci); ok && h.Weight > best {
+			best, ce.name, ce.nameOK, ce.nameUsed, ce.alias = h.Weight, h, true, py.raw, false
+		}
+	}
+	if !math.IsInf(best, -1) {
+		ce.weight += best
+		ce.corroborated = ce.nameOK && !ce.alias && ce.name.Strong
+	}
+	// An account shared by a few customers that include this one (an
+	// accountant's, a group's) has paid for it before: it corroborates.
+	known := e.accounts.Lookup(r.p.PayerIBAN)
+	shared := len(known) > 1 && len(known) <= maxSharedAccount && slices.Contains(known, ci)
+	ce.corroborated = ce.corroborated || ce.identified || shared
+	r.custs = append(r.custs, ce)
+	return ce
+}
+
+// explain writes the customer evidence as sentences.
+func (ce *custEvidence) explain(r *matchRun) []string {
+	c := &r.e.customers[ce.ci].c
+	var out []string
+	if ce.acctOK {
+		if ev, ok := r.e.accounts.AccountEvidence(r.p.PayerIBAN, ce.ci, c.ID); ok {
+			out = append(out, ev.Reason)
+		}
+	}
+	switch {
+	case ce.alias:
+		out = append(out, fmt.Sprintf("payer name %q is a confirmed alias of customer %s", ce.nameUsed, c.ID))
+	case ce.nameOK:
+		out = append(out, matchers.NameEvidence(ce.name, ce.nameUsed, c.ID, c.Name).Reason)
+	}
+	return out
+}
+
+// bitsAlias is the weight of a payer name equal to a confirmed alias.
+const bitsAlias = 10.0

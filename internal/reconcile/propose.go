@@ -1,0 +1,329 @@
+package reconcile
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/lettrage/lettrage/matchers"
+)
+
+// Where a proposal came from (it changes how its amount is weighed).
+type origin uint8
+
+const (
+	originNamed    origin = iota + 1 // invoices the remittance names
+	originCustomer                   // a customer's invoice(s) chosen by amount
+	originAmount                     // an invoice of the credit's exact amount, anyone's
+)
+
+// proposal is one candidate answer: a set of invoices the credit pays.
+type proposal struct {
+	set    []int32 // oldest due first
+	origin origin
+	// pool > 0 when invoices were chosen among pool invoices of a customer
+	// by subset search: the amount agreement is weighed against the
+	// number of subsets that could have matched by chance.
+	pool int
+
+	total int64
+	fit   matchers.Fit
+	diff  int64 // total − credit
+
+	// exhausted: the subset search that found it ran out of budget, so
+	// other subsets may fit as well.
+	exhausted bool
+	// held: an invoice of the set is held by a pending review proposal of
+	// this run; the proposal competes but cannot be chosen.
+	held bool
+	// poolTotal is the total open amount of the pool searched.
+	poolTotal int64
+
+	cust    int32 // -1 when the invoices belong to several customers
+	W       float64
+	amountW float64
+	unnamed int // invoices of the set no reference names
+	// omitted are the groups of hits (indexes in matchRun.groups) the
+	// remittance names and the set leaves out; namedOther the customers
+	// whose payer is plainly someone else.
+	omitted    []int
+	namedOther []int32
+	// hits are the references naming each invoice of the set: found by
+	// the index, or a group's text one typo away from its number.
+	hits map[int32]*matchers.RefHit
+	// covered marks the groups (by index) whose text the set explains.
+	covered []bool
+}
+
+// key identifies a set of invoices.
+func setKey(set []int32) string {
+	s := slices.Clone(set)
+	slices.Sort(s)
+	var b strings.Builder
+	for _, i := range s {
+		b.WriteString(strconv.Itoa(int(i)))
+		b.WriteByte(',')
+	}
+	return b.String()
+}
+
+// add records a proposal for set (deduplicated; the more favourable origin
+// wins when the same set comes twice).
+func (r *matchRun) add(set []int32, o origin, pool int) { r.addSearched(set, o, pool, 0, false) }
+
+// addSearched records a proposal found by a subset search among pool
+// invoices totalling poolTotal, saying whether the search was exhausted.
+func (r *matchRun) addSearched(set []int32, o origin, pool int, poolTotal int64, exhausted bool) {
+	if len(set) == 0 {
+		return
+	}
+	k := setKey(set)
+	if old, ok := r.props[k]; ok {
+		if o < old.origin || (o == old.origin && pool < old.pool) {
+			old.origin, old.pool, old.poolTotal, old.exhausted = o, pool, poolTotal, exhausted
+		}
+		return
+	}
+	s := slices.Clone(set)
+	e := r.e
+	slices.SortFunc(s, func(a, b int32) int {
+		if d := e.due[a] - e.due[b]; d != 0 {
+			return int(d)
+		}
+		return int(a - b)
+	})
+	held := false
+	for _, i := range s {
+		held = held || e.pending[i]
+	}
+	r.props[k] = &proposal{set: s, origin: o, pool: pool, poolTotal: poolTotal, exhausted: exhausted, held: held}
+}
+
+// maxNamedCombos bounds the alternative readings of the remittance tried.
+const maxNamedCombos = 12
+
+// propose builds the candidate proposals.
+func (r *matchRun) propose() {
+	r.proposeNamed()
+	for _, ce := range r.custs {
+		r.proposeCustomer(ce)
+	}
+	r.proposeAmount()
+}
+
+// proposeNamed proposes the invoices the remittance names: one reading per
+// combination of alternatives (a text matching several invoices), subsets
+// of the named invoices that the credit pays exactly, and the named
+// invoices plus others of the same customer making up an overpayment.
+func (r *matchRun) proposeNamed() {
+	if len(r.groups) == 0 {
+		return
+	}
+	e := r.e
+	groups := r.groups
+	if len(groups) > e.cfg.MaxSubsetInvoices {
+		groups = groups[:e.cfg.MaxSubsetInvoices]
+	}
+	// Options per group: the best hit and those nearly as good.
+	opts := make([][]int32, len(groups))
+	for gi, g := range groups {
+		best := r.hits[g[0]].Weight
+		for _, hi := range g {
+			h := &r.hits[hi]
+			if h.Weight >= best-2 && !slices.Contains(opts[gi], h.Ref) {
+				opts[gi] = append(opts[gi], h.Ref)
+			}
+		}
+	}
+	var combos [][]int32
+	var walk func(gi int, cur []int32)
+	walk = func(gi int, cur []int32) {
+		if len(combos) >= maxNamedCombos {
+			return
+		}
+		if gi == len(opts) {
+			s := slices.Clone(cur)
+			slices.Sort(s)
+			s = slices.Compact(s)
+			combos = append(combos, s)
+			return
+		}
+		for _, ref := range opts[gi] {
+			walk(gi+1, append(cur, ref))
+		}
+	}
+	walk(0, nil)
+	for _, set := range combos {
+		r.add(set, originNamed, 0)
+		if len(set) > 1 {
+			for _, i := range set {
+				r.add([]int32{i}, originNamed, 0)
+			}
+			amounts := make([]int64, len(set))
+			for k, i := range set {
+				amounts[k] = e.open[i]
+			}
+			sub := matchers.FindSubsets(amounts, matchers.SubsetQuery{
+				Target: r.amount, MaxShortfall: e.tol.Allowed(r.amount), MaxItems: len(set) - 1,
+				Budget: e.cfg.SubsetBudget, MaxSolutions: 4,
+			})
+			for _, sol := range sub.Solutions {
+				s := make([]int32, len(sol))
+				for k, j := range sol {
+					s[k] = set[j]
+				}
+				r.add(s, originNamed, 0)
+			}
+		}
+		r.proposeTopUp(set)
+	}
+}
+
+// proposeTopUp proposes set plus other invoices of the same customer when
+// the credit exceeds set's total and the rest is another invoice's amount
+// or a subset's.
+func (r *matchRun) proposeTopUp(set []int32) {
+	e := r.e
+	ci := e.cust[set[0]]
+	var total int64
+	for _, i := range set {
+		if e.cust[i] != ci {
+			return
+		}
+		total += e.open[i]
+	}
+	rest := r.amount - total
+	if rest <= 0 {
+		return
+	}
+	var others []int32
+	for _, i := range e.customers[ci].invoices {
+		if !slices.Contains(set, i) && r.accept(i) {
+			others = append(others, i)
+		}
+	}
+	var othersTotal int64
+	for _, i := range others {
+		othersTotal += e.open[i]
+	}
+	for _, i := range others {
+		if f, _ := matchers.FitAmount(rest, e.open[i], e.tol); f == matchers.FitExact || f == matchers.FitFee {
+			r.addSearched(append(slices.Clone(set), i), originCustomer, len(others), othersTotal, false)
+		}
+	}
+	room := e.cfg.MaxSubsetInvoices - len(set)
+	if room < 2 || len(others) < 2 || len(others) > e.cfg.MaxCustomerInvoices {
+		return
+	}
+	amounts := make([]int64, len(others))
+	for k, i := range others {
+		amounts[k] = e.open[i]
+	}
+	sub := matchers.FindSubsets(amounts, matchers.SubsetQuery{
+		Target: rest, MaxShortfall: e.tol.Allowed(rest), MaxItems: room,
+		Budget: e.cfg.SubsetBudget, MaxSolutions: 3,
+	})
+	for _, sol := range sub.Solutions {
+		s := slices.Clone(set)
+		for _, j := range sol {
+			s = append(s, others[j])
+		}
+		r.addSearched(s, originCustomer, len(others), othersTotal, sub.Exhausted)
+	}
+}
+
+// proposeCustomer proposes invoices of a customer the payer may be: one of
+// the credit's amount (or within fees), subsets summing to it, and — for a
+// customer identified by IBAN or alias with nothing that fits — a partial
+// payment of its oldest invoices or all its invoices with the rest
+// unapplied.
+func (r *matchRun) proposeCustomer(ce *custEvidence) {
+	e := r.e
+	var invs []int32
+	for _, i := range e.customers[ce.ci].invoices {
+		if r.accept(i) {
+			invs = append(invs, i)
+		}
+	}
+	if len(invs) == 0 {
+		return
+	}
+	found := false
+	for _, i := range invs {
+		if f, _ := matchers.FitAmount(r.amount, e.open[i], e.tol); f == matchers.FitExact || f == matchers.FitFee {
+			r.add([]int32{i}, originCustomer, 0)
+			found = true
+		}
+	}
+	if len(invs) >= 2 && len(invs) <= e.cfg.MaxCustomerInvoices {
+		amounts := make([]int64, len(invs))
+		var total int64
+		for k, i := range invs {
+			amounts[k] = e.open[i]
+			total += e.open[i]
+		}
+		sub := matchers.FindSubsets(amounts, matchers.SubsetQuery{
+			Target: r.amount, MaxShortfall: e.tol.Allowed(r.amount), MaxItems: e.cfg.MaxSubsetInvoices,
+			Budget: e.cfg.SubsetBudget, MaxSolutions: 3,
+		})
+		for _, sol := range sub.Solutions {
+			s := make([]int32, len(sol))
+			for k, j := range sol {
+				s[k] = invs[j]
+			}
+			r.addSearched(s, originCustomer, len(invs), total, sub.Exhausted)
+			found = true
+		}
+		if !found && ce.identified && total < r.amount && len(invs) <= e.cfg.MaxSubsetInvoices {
+			r.add(invs, originCustomer, 0)
+			found = true
+		}
+	}
+	if found || !ce.identified {
+		return
+	}
+	n := 0
+	for _, i := range invs {
+		if e.open[i] > r.amount {
+			r.add([]int32{i}, originCustomer, 0)
+			if n++; n == 3 {
+				break
+			}
+		}
+	}
+	if n == 0 && len(invs) == 1 {
+		r.add(invs, originCustomer, 0) // less than the credit: the rest unapplied
+	}
+}
+
+// maxAmountOnly bounds the invoices proposed on the amount alone: beyond
+// it, the amount is too common to mean anything.
+const maxAmountOnly = 8
+
+// proposeAmount proposes invoices, anyone's, of exactly the credit's
+// amount.
+func (r *matchRun) proposeAmount() {
+	e := r.e
+	var cands []int32
+	lo, hi := e.amounts[r.cur].Range(r.amount, r.amount)
+	if hi-lo > 4*maxAmountOnly {
+		return
+	}
+	for k := lo; k < hi; k++ {
+		i, _ := e.amounts[r.cur].At(k)
+		if e.open[i] == r.amount && r.accept(i) {
+			cands = append(cands, i)
+		}
+	}
+	for _, i := range e.residual[r.cur][r.amount] {
+		if r.accept(i) && !slices.Contains(cands, i) {
+			cands = append(cands, i)
+		}
+	}
+	if len(cands) > maxAmountOnly {
+		return
+	}
+	for _, i := range cands {
+		r.add([]int32{i}, originAmount, 0)
+	}
+}
