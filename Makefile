@@ -31,7 +31,7 @@ fuzz: ## run each fuzz target for FUZZTIME (default 10s)
 	@set -e; for f in $$(grep -rl '^func Fuzz' --include='*_test.go' cmd internal matchers fixtures bench); do \
 	  dir=./$$(dirname $$f); \
 	  for name in $$(grep -oE '^func Fuzz[A-Za-z0-9_]*' $$f | sed 's/^func //'); do \
-	    echo "fuzz $$dir $$name"; $(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$dir; \
+	    echo "fuzz $$dir $$name"; $(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $$dir; \
 	  done; \
 	done
 
