@@ -9,7 +9,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.dat
 FUZZTIME ?= 10s
 SAMPLES := $(wildcard fixtures/camt053/*.xml) $(wildcard fixtures/cfonb120/*.cfo) $(wildcard fixtures/cfonb120/*.txt)
 
-.PHONY: help build run test vet fuzz bench clean
+.PHONY: help build run samples test vet fuzz bench clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -17,8 +17,17 @@ help: ## list the targets
 build: ## build bin/lettrage (static, version stamped)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/lettrage
 
-run: build ## the main job: parse the bundled sample statements
-	./$(BIN) parse $(SAMPLES)
+DATA_DIR ?= ./data
+LISTEN ?= 127.0.0.1:8080
+# A development token for the API; set your own (≥ 16 characters) outside a laptop.
+API_TOKEN ?= dev-token-change-me-please
+
+run: build ## the main job: run the daemon on the embedded SQLite database in DATA_DIR (./data)
+	@echo "lettrage: inbox $(DATA_DIR)/inbox, API http://$(LISTEN) (token: $(API_TOKEN)), Ctrl-C to stop"
+	LETTRAGE_API_TOKEN='$(API_TOKEN)' ./$(BIN) serve --data-dir $(DATA_DIR) --listen $(LISTEN) --log-format console
+
+samples: build ## parse the bundled sample statements (four public samples do not balance: exit 1 is expected)
+	-./$(BIN) parse $(SAMPLES)
 
 vet: ## go vet and gofmt
 	$(GO) vet ./...

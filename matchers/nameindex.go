@@ -57,18 +57,37 @@ func (b *NameIndexBuilder) Build() *NameIndex {
 		words:      b.words,
 		idf:        make([]float64, len(b.words)),
 		postings:   make([][]int32, len(b.words)),
-		byCustomer: make(map[int32][]int32),
 		unknownIDF: math.Log2((n + 1) / 0.5),
 	}
 	for id, df := range b.df {
 		x.idf[id] = math.Log2((n + 1) / (float64(df) + 0.5))
 		x.postings[id] = make([]int32, 0, df)
 	}
+	maxCust := int32(-1)
 	for ri, r := range b.records {
 		for _, t := range r.tokens {
 			x.postings[t] = append(x.postings[t], int32(ri))
 		}
-		x.byCustomer[r.customer] = append(x.byCustomer[r.customer], int32(ri))
+		maxCust = max(maxCust, r.customer)
+	}
+	// Records by customer, as offsets into one array (customers are
+	// numerous: a map of slices would cost more than the names).
+	x.custOff = make([]int32, maxCust+2)
+	for _, r := range b.records {
+		if r.customer >= 0 {
+			x.custOff[r.customer+1]++
+		}
+	}
+	for c := 1; c < len(x.custOff); c++ {
+		x.custOff[c] += x.custOff[c-1]
+	}
+	x.custRecs = make([]int32, len(b.records))
+	fill := slices.Clone(x.custOff)
+	for ri, r := range b.records {
+		if r.customer >= 0 {
+			x.custRecs[fill[r.customer]] = int32(ri)
+			fill[r.customer]++
+		}
 	}
 	x.sorted = make([]int32, len(b.words))
 	for i := range x.sorted {
@@ -90,7 +109,8 @@ type NameIndex struct {
 	sorted     []int32
 	idf        []float64
 	postings   [][]int32
-	byCustomer map[int32][]int32
+	custOff    []int32 // records of customer c: custRecs[custOff[c]:custOff[c+1]]
+	custRecs   []int32
 	unknownIDF float64
 }
 
@@ -123,14 +143,11 @@ func (x *NameIndex) Search(name string, max int, minSim float64) []NameHit {
 
 // maxRetrievalTokens is how many of a query's rarest words retrieve
 // candidates (all words count in the similarity).
-const maxRetrievalTokens = 3
+const maxRetrievalTokens = 4
 
 // maxPostingsRead bounds the postings one search reads (past the first
 // word's).
 const maxPostingsRead = 300
-
-// selectiveDF: a word in at most this many names retrieves alone.
-const selectiveDF = 8
 
 // SearchForm is Search for a name already normalised.
 func (x *NameIndex) SearchForm(q NameForm, max int, minSim float64) []NameHit {
@@ -153,8 +170,8 @@ func (x *NameIndex) SearchForm(q NameForm, max int, minSim float64) []NameHit {
 	score := make(map[int32]float64, 64)
 	read := 0
 	for k, o := range order {
-		if k >= maxRetrievalTokens || (k > 0 && (read+o.df > maxPostingsRead || order[0].df <= selectiveDF)) {
-			break // enough read, or the rarest word alone is selective
+		if k >= maxRetrievalTokens || (k > 0 && read+o.df > maxPostingsRead) {
+			break // enough read
 		}
 		read += o.df
 		for _, r := range x.postings[o.id] {
@@ -236,7 +253,10 @@ func (x *NameIndex) Compare(name string, customer int32) (NameHit, bool) {
 
 // CompareForm is Compare for a name already normalised.
 func (x *NameIndex) CompareForm(q NameForm, customer int32) (NameHit, bool) {
-	recs := x.byCustomer[customer]
+	var recs []int32
+	if customer >= 0 && int(customer)+1 < len(x.custOff) {
+		recs = x.custRecs[x.custOff[customer]:x.custOff[customer+1]]
+	}
 	if len(q.Tokens) == 0 || len(recs) == 0 {
 		return NameHit{}, false
 	}

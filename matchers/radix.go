@@ -102,3 +102,60 @@ func rangeOf(keys []uint64, bucket []uint32, h uint64) (int, int) {
 	}
 	return lo, j
 }
+
+// sortHigh32InPlace sorts keys by their upper 32 bits in place, without
+// the second buffer sortByHigh32 needs: an American-flag (in-place MSD)
+// radix sort, byte by byte from the top, insertion sort for small runs.
+// For the deletion index, the largest array of a build.
+func sortHigh32InPlace(keys []uint64) { flagSort(keys, 56) }
+
+func flagSort(keys []uint64, shift uint) {
+	if len(keys) < 64 {
+		for i := 1; i < len(keys); i++ {
+			for j := i; j > 0 && keys[j]>>32 < keys[j-1]>>32; j-- {
+				keys[j], keys[j-1] = keys[j-1], keys[j]
+			}
+		}
+		return
+	}
+	var count, next [256]int
+	for _, k := range keys {
+		count[(k>>shift)&0xFF]++
+	}
+	var end [256]int
+	sum := 0
+	for d := range count {
+		next[d] = sum
+		sum += count[d]
+		end[d] = sum
+	}
+	for d := 0; d < 256; d++ {
+		for next[d] < end[d] {
+			k := keys[next[d]]
+			b := (k >> shift) & 0xFF
+			if int(b) == d {
+				next[d]++
+				continue
+			}
+			// Swap k into its bucket until the slot holds a key of bucket d.
+			for int(b) != d {
+				p := next[b]
+				next[b]++
+				keys[p], k = k, keys[p]
+				b = (k >> shift) & 0xFF
+			}
+			keys[next[d]] = k
+			next[d]++
+		}
+	}
+	if shift == 32 {
+		return
+	}
+	start := 0
+	for d := range count {
+		if count[d] > 1 {
+			flagSort(keys[start:start+count[d]], shift-8)
+		}
+		start += count[d]
+	}
+}

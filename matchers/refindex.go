@@ -59,7 +59,7 @@ func newReferenceIndexBuilder(n int) *ReferenceIndexBuilder {
 		present:    make([]bool, 0, n),
 		hashes:     make([]uint64, 0, 3*n),
 		vals:       make([]uint32, 0, 3*n),
-		dels:       make([]uint64, 0, 11*n),
+		dels:       make([]uint64, 0, 9*n),
 		sigs:       make(map[uint64]struct{}),
 		prefixLens: make(map[string]uint64),
 	}
@@ -68,6 +68,17 @@ func newReferenceIndexBuilder(n int) *ReferenceIndexBuilder {
 // Add indexes the invoice with handle ref (0 ≤ ref < 2²⁸; handles need not
 // be dense), its printed number and its creditor reference ("" if none).
 func (b *ReferenceIndexBuilder) Add(ref int32, number, rf string) error {
+	return b.add(ref, number, rf, true)
+}
+
+// AddExactOnly indexes an invoice for exact lookups of its number and
+// creditor reference only — not for fuzzy search: for invoices already
+// paid, whose mention a caller wants to recognise but never proposes.
+func (b *ReferenceIndexBuilder) AddExactOnly(ref int32, number, rf string) error {
+	return b.add(ref, number, rf, false)
+}
+
+func (b *ReferenceIndexBuilder) add(ref int32, number, rf string, fuzzy bool) error {
 	if ref < 0 || ref > maxRef {
 		return fmt.Errorf("reference index: invoice handle %d out of range", ref)
 	}
@@ -106,7 +117,7 @@ func (b *ReferenceIndexBuilder) Add(ref int32, number, rf string) error {
 		} else {
 			b.lens |= 1 << 63
 		}
-		if f.class != classFull && f.class != classRF {
+		if !fuzzy || (f.class != classFull && f.class != classRF) {
 			continue
 		}
 		if f.class == classFull && len(f.key) < 64 {
@@ -140,7 +151,8 @@ func (b *ReferenceIndexBuilder) Add(ref int32, number, rf string) error {
 // afterwards.
 func (b *ReferenceIndexBuilder) Build() *ReferenceIndex {
 	sortByHigh32(b.hashes, b.vals)
-	sortByHigh32(b.dels, nil)
+	sortHigh32InPlace(b.dels)
+	b.dels = slices.Clip(b.dels)
 	x := &ReferenceIndex{
 		numbers:    b.numbers,
 		rfs:        b.rfs,
@@ -1179,4 +1191,15 @@ func (a *textAnalysis) refWindows() []window {
 		}
 	}
 	return a.wins
+}
+
+// Alternative returns a fuzzy hit on another invoice read from the same
+// text as h (same span and written text): a caller that found, by other
+// means, an invoice whose number h's text may be a typo of.
+func (h RefHit) Alternative(ref int32, distance int, swap bool, weight float64) RefHit {
+	a := h
+	a.Ref, a.Kind, a.Distance, a.Swap, a.Weight = ref, KindFuzzyReference, distance, swap, weight
+	a.Strong, a.Partial, a.Lookalike, a.Candidates, a.Contained, a.Abbreviated, a.Unavailable, a.Regrouped = false, false, false, 1, false, false, false, false
+	a.class = classFull
+	return a
 }

@@ -2,6 +2,7 @@ package invoicecsv
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/lettrage/lettrage/internal/ledger"
@@ -36,15 +37,18 @@ type builder struct {
 	invoices  []ledger.Invoice
 	customers []ledger.Customer
 	custIdx   map[string]int
-	seen      map[string]int // invoice_id → line (CSV) or record (JSON)
-	json      bool
+	// ids and wheres list every record's invoice_id and line (CSV) or
+	// position (JSON), for the duplicate check at the end: cheaper than a
+	// map of millions of strings.
+	ids    []string
+	wheres []int32
+	json   bool
 }
 
 func newBuilder(sizeHint int) *builder {
 	return &builder{
 		invoices: make([]ledger.Invoice, 0, sizeHint),
 		custIdx:  make(map[string]int),
-		seen:     make(map[string]int, sizeHint),
 	}
 }
 
@@ -139,20 +143,15 @@ func (b *builder) record(line, rec int, get field) {
 		where = rec
 	}
 	if inv.ID != "" {
-		if first, dup := b.seen[inv.ID]; dup {
-			what := "line"
-			if b.json {
-				what = "record"
-			}
-			bad(colInvoiceID, "invoice_id %q already on %s %d", inv.ID, what, first)
-			ok = false
-		} else {
-			b.seen[inv.ID] = where
-		}
+		// A copy: the id must not keep the whole record's text alive.
+		inv.ID = strings.Clone(inv.ID)
+		b.ids = append(b.ids, inv.ID)
+		b.wheres = append(b.wheres, int32(where))
 	}
 	if !ok || !b.errs.empty() {
 		return // once the import is refused, only problems matter
 	}
+	inv.Number = strings.Clone(inv.Number)
 	switch {
 	case inv.Open.Minor == 0:
 		inv.Status = ledger.InvoicePaid
@@ -161,8 +160,15 @@ func (b *builder) record(line, rec int, get field) {
 	default:
 		inv.Status = ledger.InvoiceOpen
 	}
+	// The customer's id and name are shared by all its invoices.
+	c := b.customer(inv.CustomerID, inv.CustomerName, ibans)
+	inv.CustomerID = c.ID
+	if inv.CustomerName == c.Name {
+		inv.CustomerName = c.Name
+	} else {
+		inv.CustomerName = strings.Clone(inv.CustomerName)
+	}
 	b.invoices = append(b.invoices, inv)
-	b.customer(inv.CustomerID, inv.CustomerName, ibans)
 }
 
 // date parses a required YYYY-MM-DD column.
@@ -196,22 +202,24 @@ func parseAmount(s string, cur ledger.Currency) (ledger.Money, error) {
 
 // customer aggregates a customer from its invoices: the first name is its
 // name, other names become aliases; IBANs are merged.
-func (b *builder) customer(id, name string, ibans []string) {
+func (b *builder) customer(id, name string, ibans []string) *ledger.Customer {
 	k, ok := b.custIdx[id]
 	if !ok {
+		id, name = strings.Clone(id), strings.Clone(name)
 		k = len(b.customers)
 		b.custIdx[id] = k
 		b.customers = append(b.customers, ledger.Customer{ID: id, Name: name})
 	}
 	c := &b.customers[k]
 	if name != c.Name && !contains(c.Aliases, name) {
-		c.Aliases = append(c.Aliases, name)
+		c.Aliases = append(c.Aliases, strings.Clone(name))
 	}
 	for _, iban := range ibans {
 		if !contains(c.IBANs, iban) {
 			c.IBANs = append(c.IBANs, iban)
 		}
 	}
+	return c
 }
 
 func contains(list []string, s string) bool {
@@ -223,8 +231,58 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// duplicates reports every record whose invoice_id an earlier record has,
+// naming the first one: through a sort of the ids (no map of millions of
+// strings), in file order.
+func (b *builder) duplicates() {
+	if len(b.ids) < 2 {
+		return
+	}
+	order := make([]int32, len(b.ids))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(p, q int32) int {
+		if c := strings.Compare(b.ids[p], b.ids[q]); c != 0 {
+			return c
+		}
+		return int(p - q)
+	})
+	var dups []*FieldError
+	what := "line"
+	if b.json {
+		what = "record"
+	}
+	for k := 1; k < len(order); k++ {
+		first := order[k-1]
+		for k < len(order) && b.ids[order[k]] == b.ids[first] {
+			i := order[k]
+			fe := &FieldError{Line: int(b.wheres[i]), Record: int(b.wheres[i]), Column: colInvoiceID,
+				Err: fmt.Errorf("invoice_id %q already on %s %d", b.ids[i], what, b.wheres[first])}
+			if b.json {
+				fe.Line = 0
+			} else {
+				fe.Record = 0
+			}
+			dups = append(dups, fe)
+			k++
+		}
+	}
+	if len(dups) == 0 {
+		return
+	}
+	all := append(b.errs.Problems, dups...)
+	slices.SortStableFunc(all, func(p, q *FieldError) int { return max(p.Line, p.Record) - max(q.Line, q.Record) })
+	b.errs.Problems = nil
+	b.errs.More = 0
+	for _, p := range all {
+		b.errs.add(p)
+	}
+}
+
 // result returns what was built, or the refusal.
 func (b *builder) result() ([]ledger.Invoice, []ledger.Customer, error) {
+	b.duplicates()
 	if !b.errs.empty() {
 		return nil, nil, &b.errs
 	}

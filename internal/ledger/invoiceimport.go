@@ -18,9 +18,15 @@ type InvoiceImport struct {
 	// Amount. The store keeps Lettrage's own lettrage: the stored open
 	// amount is Open minus what Lettrage has lettered on the invoice (so an
 	// export should give the residual before those payments, or no
-	// open_amount at all). Status InvoiceCancelled
-	// cancels the invoice; any other status is ignored and derived.
+	// open_amount at all). Status InvoiceCancelled cancels the invoice;
+	// any other status is ignored and derived.
 	Invoices []Invoice
+	// Full says the batch is the accounting system's complete list of the
+	// invoices it still tracks: the known invoices it does not mention are
+	// then marked absent (InvoiceFilter.Absent lists them), never deleted
+	// nor cancelled. A partial batch (a few invoices posted to the API)
+	// marks nothing.
+	Full bool
 	// Customers adds payer IBANs and aliases and sets names and segments.
 	// A customer named by an invoice but absent here is created from the
 	// invoice's CustomerID, CustomerName and Segment.
@@ -29,15 +35,22 @@ type InvoiceImport struct {
 
 // ImportResult is what an import did.
 type ImportResult struct {
-	ImportID int64 // increasing; see InvoiceFilter.NotInImport
-	Created  int
-	Updated  int
+	ImportID int64 // increasing
+	Created  int   // invoices new to the store
+	// Updated counts the batch's invoices that were already known;
+	// Changed those of them whose values the batch changed. The others
+	// are left as they are (not rewritten).
+	Updated int
+	Changed int
 	// Cancelled counts invoices the batch cancelled; KeptCancelled those
 	// already cancelled that the batch mentioned without reviving them.
 	Cancelled     int
 	KeptCancelled int
-	Customers     int // customers created or updated
-	At            time.Time
+	// Absent counts, after a full import, the invoices it did not mention
+	// (not cancelled): the ones the accounting system no longer lists.
+	Absent    int
+	Customers int // customers created or updated
+	At        time.Time
 }
 
 // ImportRecord is a past import as the store remembers it.

@@ -39,8 +39,9 @@ var ErrSchemaTooNew = errors.New("database schema is newer than this binary")
 // Write says who makes a change and why, for the journal, and which outbox
 // events it emits. Events is called inside the database transaction once
 // the change's outcome R is known, so an event can describe the result
-// (an invoice that became paid); it must be quick and do no I/O. An error
-// from Events rolls the whole change back and is returned.
+// (an invoice that became paid); it must be quick, do no I/O and not call
+// the store (on SQLite the one writer connection is busy with the change).
+// An error from Events rolls the whole change back and is returned.
 type Write[R any] struct {
 	Actor  string // who: "engine/<version>", "ingest", "dunning", a user
 	Reason string // why, free text kept in the journal
@@ -167,22 +168,29 @@ type InvoiceStore interface {
 	// UpsertInvoices imports a batch of invoices and their customers, all
 	// or nothing, and records the import.
 	//
-	// A new invoice is created. A known one is updated (number, customer,
-	// amount, dates, RF reference, segment) and keeps its lettrage: its
-	// open amount becomes the batch's Open minus what Lettrage has
-	// lettered on it. If that would change the open amount's sign (more
+	// A new invoice is created. A known one is updated when the batch
+	// changes it (number, customer, amount, dates, RF reference, segment)
+	// and keeps its lettrage: its open amount becomes the batch's Open
+	// minus what Lettrage has lettered on it; one mentioned as it is stays
+	// untouched. If an update would change the open amount's sign (more
 	// lettered than due) or change the currency of a lettered invoice, the
 	// whole batch is refused with an *ImportConflictError (ErrConflict).
-	// An invoice absent from the batch is left as it is: list those with
-	// InvoiceFilter.NotInImport and cancel them with CancelInvoice. Status
-	// InvoiceCancelled in the batch cancels (ErrConflict if lettered); a
-	// cancelled invoice stays cancelled when mentioned again. The journal
-	// gets one row for the import and one per known invoice the batch
-	// changes (values before and after). A batch
-	// naming an invoice twice, without currency, or with a residual larger
-	// than the amount or of the other sign is ErrInvalid. Re-importing the
-	// same batch changes nothing but the import's id. Runs as one
-	// transaction; bulk paths make a million invoices take seconds.
+	// Status InvoiceCancelled in the batch cancels (ErrConflict if
+	// lettered); a cancelled invoice stays cancelled when mentioned again.
+	//
+	// An invoice absent from the batch is never deleted: after a Full
+	// import it is marked absent (InvoiceFilter.Absent lists it; cancel it
+	// with CancelInvoice if it is gone for good), and mentioning it again
+	// clears the mark.
+	//
+	// The journal gets a row for the import, one per created invoice (its
+	// values) and one per known invoice the batch changes (values before
+	// and after). A batch naming an invoice twice, without currency, or
+	// with a residual larger than the amount or of the other sign is
+	// ErrInvalid. Re-importing the same batch changes nothing but the
+	// import's id. It runs as one transaction over bulk loads (COPY on
+	// PostgreSQL, multi-row inserts on SQLite) and set-based statements;
+	// bench/RESULTS-store.md has the figures for a million invoices.
 	UpsertInvoices(ctx context.Context, imp InvoiceImport, w Write[ImportResult]) (ImportResult, error)
 	// GetInvoice returns an invoice; ErrNotFound.
 	GetInvoice(ctx context.Context, id string) (Invoice, error)
@@ -203,12 +211,12 @@ type InvoiceFilter struct {
 	Statuses   []InvoiceStatus
 	Currency   Currency
 	DueBefore  Date // due strictly before this date
-	// NotInImport keeps invoices that import NotInImport did not mention
-	// and that are not cancelled: the ones that disappeared from the
-	// accounting system's export if that import was a full one.
-	NotInImport int64
-	After       string // invoice id cursor
-	Limit       int
+	// Absent keeps invoices that the latest full import they could be in
+	// did not mention and that are not cancelled: the ones that
+	// disappeared from the accounting system's export.
+	Absent bool
+	After  string // invoice id cursor
+	Limit  int
 }
 
 // MatchStore keeps the matching engine's and people's decisions and applies
@@ -407,10 +415,9 @@ type AuditStore interface {
 	// without Actor or Action, or with Details that are not JSON.
 	AppendAudit(ctx context.Context, r AuditRecord) (AuditRecord, error)
 	// ListAudit lists rows in Seq order. With InvoiceID it is the
-	// invoice's full history: the row of the import that created it (one
-	// row per import, shared by the invoices it created), then every row
-	// about the invoice — changes by later imports with the values before
-	// and after, lettrage, reversals, cancellation, dunning.
+	// invoice's full history: its creation by an import, changes by later
+	// imports (values before and after), lettrage, reversals,
+	// cancellation, dunning.
 	ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, error)
 }
 

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"errors"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -53,13 +52,9 @@ func (s *Store) ListAudit(ctx context.Context, f ledger.AuditFilter) ([]ledger.A
 	var w filter
 	f = auditIndexes(f)
 	if f.InvoiceID != "" {
-		created, err := creatingImport(ctx, s.pool, f.InvoiceID)
-		if err != nil {
-			return nil, err
-		}
 		// The redundant condition lets the planner use the partial index
 		// even with a generic plan.
-		w.add("((invoice_id = ? AND invoice_id <> '') OR seq = ?)", f.InvoiceID, created)
+		w.add("invoice_id = ? AND invoice_id <> ''", f.InvoiceID)
 	}
 	if f.EntityType != "" {
 		cond := "entity_type = ?"
@@ -100,18 +95,4 @@ func auditIndexes(f ledger.AuditFilter) ledger.AuditFilter {
 		f.InvoiceID = f.EntityID
 	}
 	return f
-}
-
-// creatingImport returns the seq of the journal row of the import that
-// created an invoice (0 when there is none): it opens the invoice's
-// history.
-func creatingImport(ctx context.Context, q queryer, invoiceID string) (int64, error) {
-	var seq int64
-	err := q.QueryRow(ctx, `SELECT a.seq FROM audit_journal a
-		WHERE a.entity_type = 'import' AND a.entity_type <> 'invoice'
-		  AND a.entity_id = (SELECT first_import_id::text FROM invoices WHERE id = $1)`, invoiceID).Scan(&seq)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, nil
-	}
-	return seq, translate(err, "history of invoice "+invoiceID)
 }

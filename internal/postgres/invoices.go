@@ -13,9 +13,12 @@ import (
 )
 
 // UpsertInvoices imports a batch: the invoices are copied (COPY) into a
-// temporary table, then set-based statements check the lettrage, journal
-// the changes, update the known invoices and insert the new ones, all in
-// one transaction.
+// temporary table and classified (new, changed, same); then set-based
+// statements check the lettrage, journal the changes, update the changed
+// invoices, insert the new ones and, for a full import, mark the absent
+// ones — all in one transaction. Invoices mentioned as they are cost a
+// read, not a write, so re-importing a full export that barely changed is
+// cheap.
 func (s *Store) UpsertInvoices(ctx context.Context, imp ledger.InvoiceImport, w ledger.Write[ledger.ImportResult]) (ledger.ImportResult, error) {
 	opens, err := ledger.CheckImport(imp)
 	if err != nil {
@@ -24,16 +27,17 @@ func (s *Store) UpsertInvoices(ctx context.Context, imp ledger.InvoiceImport, w 
 	now := s.now()
 	res := ledger.ImportResult{At: now}
 	err = s.write(ctx, func(tx pgx.Tx) error {
+		// Imports run one at a time across replicas: a concurrent one would
+		// fail on the new invoices' keys, and absence marks must follow the
+		// imports' order.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, s.lockKey("invoice import")); err != nil {
+			return translate(err, "import invoices: wait for other imports")
+		}
 		if err := tx.QueryRow(ctx, `INSERT INTO imports (source, at, invoices) VALUES ($1, $2, $3) RETURNING id`,
 			imp.Source, now, len(imp.Invoices)).Scan(&res.ImportID); err != nil {
 			return translate(err, "import invoices")
 		}
-		// Imports run one at a time across replicas (a concurrent one
-		// would fail on the new invoices' keys), and their joins and sorts
-		// need more than the default 4 MB.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, s.lockKey("invoice import")); err != nil {
-			return translate(err, "import invoices: wait for other imports")
-		}
+		// Their joins and sorts need more than the default 4 MB.
 		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
 			return translate(err, "import invoices")
 		}
@@ -49,25 +53,33 @@ func (s *Store) UpsertInvoices(ctx context.Context, imp ledger.InvoiceImport, w 
 			return err
 		}
 		if err := tx.QueryRow(ctx, `SELECT
-				count(*) FILTER (WHERE i.id IS NULL),
-				count(*) FILTER (WHERE i.id IS NOT NULL),
+				count(*) FILTER (WHERE t.state = 'new'),
+				count(*) FILTER (WHERE t.state = 'changed'),
+				count(*) FILTER (WHERE t.state = 'same'),
 				count(*) FILTER (WHERE t.cancel AND (i.id IS NULL OR i.status <> 'cancelled')),
-				count(*) FILTER (WHERE i.status = 'cancelled')
-			FROM import_invoices t LEFT JOIN invoices i ON i.id = t.id`).Scan(&res.Created, &res.Updated, &res.Cancelled, &res.KeptCancelled); err != nil {
+				count(*) FILTER (WHERE NOT t.cancel AND i.status = 'cancelled')
+			FROM import_invoices t LEFT JOIN invoices i ON i.id = t.id`).Scan(&res.Created, &res.Changed, &res.Updated, &res.Cancelled, &res.KeptCancelled); err != nil {
 			return translate(err, "import invoices: count")
 		}
+		res.Updated += res.Changed // known invoices: changed or as they were
 		if err := importCustomers(ctx, tx, imp.Customers, now, &res); err != nil {
 			return err
 		}
 		if err := journalImport(ctx, tx, w, res.ImportID, now); err != nil {
 			return err
 		}
-		if err := upsertImported(ctx, tx, res.ImportID, now); err != nil {
+		if err := writeImported(ctx, tx, res.ImportID, now); err != nil {
 			return err
 		}
+		if imp.Full {
+			if err := markAbsent(ctx, tx, res.ImportID, &res); err != nil {
+				return err
+			}
+		}
 		if _, err := s.audit(ctx, tx, ledger.AuditRecord{Actor: w.Actor, Action: "invoices.imported", EntityType: "import",
-			EntityID: fmt.Sprint(res.ImportID), Reason: w.Reason, Details: details(map[string]any{"source": imp.Source,
-				"invoices": len(imp.Invoices), "created": res.Created, "updated": res.Updated, "cancelled": res.Cancelled})}); err != nil {
+			EntityID: fmt.Sprint(res.ImportID), Reason: w.Reason, Details: details(map[string]any{"source": imp.Source, "full": imp.Full,
+				"invoices": len(imp.Invoices), "created": res.Created, "updated": res.Updated, "changed": res.Changed,
+				"cancelled": res.Cancelled, "absent": res.Absent})}); err != nil {
 			return err
 		}
 		return emit(ctx, s, tx, w, res)
@@ -78,11 +90,11 @@ func (s *Store) UpsertInvoices(ctx context.Context, imp ledger.InvoiceImport, w 
 	return res, nil
 }
 
-// upsertImported writes the batch: an UPDATE … FROM for the invoices
-// already known (keeping their lettrage), then an INSERT of the new ones.
-// Two plain set operations cost less than INSERT … ON CONFLICT, which
-// probes and locks row by row.
-func upsertImported(ctx context.Context, tx pgx.Tx, importID int64, now time.Time) error {
+// writeImported writes the batch: the changed invoices are updated
+// (keeping their lettrage), the new ones inserted, and every invoice the
+// batch mentions is no longer absent. Two plain set operations cost less
+// than INSERT … ON CONFLICT, which probes and locks row by row.
+func writeImported(ctx context.Context, tx pgx.Tx, importID int64, now time.Time) error {
 	if _, err := tx.Exec(ctx, `UPDATE invoices inv SET
 			number = t.number, customer_id = t.customer_id, customer_name = t.customer_name,
 			currency = t.currency, amount_minor = t.amount, imported_open_minor = t.imported_open,
@@ -93,17 +105,32 @@ func upsertImported(ctx context.Context, tx pgx.Tx, importID int64, now time.Tim
 				WHEN t.imported_open - inv.lettered_minor = 0 THEN 'paid'
 				WHEN t.imported_open - inv.lettered_minor = t.amount THEN 'open'
 				ELSE 'partially_paid' END,
-			last_import_id = $1, updated_at = $2
-		FROM import_invoices t WHERE inv.id = t.id`, importID, now); err != nil {
+			absent_since_import = NULL, updated_at = $1
+		FROM import_invoices t WHERE inv.id = t.id AND t.state = 'changed'`, now); err != nil {
 		return translate(err, "import invoices: update")
 	}
+	if _, err := tx.Exec(ctx, `UPDATE invoices inv SET absent_since_import = NULL
+		FROM import_invoices t WHERE inv.id = t.id AND inv.absent_since_import IS NOT NULL`); err != nil {
+		return translate(err, "import invoices: present again")
+	}
 	_, err := tx.Exec(ctx, `INSERT INTO invoices (id, number, customer_id, customer_name, currency, amount_minor, imported_open_minor,
-			lettered_minor, open_minor, issue_date, due_date, rf_reference, segment, status, first_import_id, last_import_id, created_at, updated_at)
+			lettered_minor, open_minor, issue_date, due_date, rf_reference, segment, status, first_import_id, created_at, updated_at)
 		SELECT id, number, customer_id, customer_name, currency, amount, imported_open, 0, imported_open, issue_date, due_date, rf, segment,
 			CASE WHEN cancel THEN 'cancelled' WHEN imported_open = 0 THEN 'paid' WHEN imported_open = amount THEN 'open' ELSE 'partially_paid' END,
-			$1, $1, $2, $2
-		FROM import_invoices t WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i.id = t.id)`, importID, now)
+			$1, $2, $2
+		FROM import_invoices WHERE state = 'new'`, importID, now)
 	return translate(err, "import invoices: insert")
+}
+
+// markAbsent marks, after a full import, the invoices it did not mention.
+func markAbsent(ctx context.Context, tx pgx.Tx, importID int64, res *ledger.ImportResult) error {
+	if _, err := tx.Exec(ctx, `UPDATE invoices inv SET absent_since_import = $1
+		WHERE absent_since_import IS NULL AND status <> 'cancelled'
+		  AND NOT EXISTS (SELECT 1 FROM import_invoices t WHERE t.id = inv.id)`, importID); err != nil {
+		return translate(err, "import invoices: mark absent")
+	}
+	err := tx.QueryRow(ctx, `SELECT count(*) FROM invoices WHERE absent_since_import IS NOT NULL AND status <> 'cancelled'`).Scan(&res.Absent)
+	return translate(err, "import invoices: count absent")
 }
 
 var importColumns = []string{"ord", "id", "number", "customer_id", "customer_name", "currency", "amount", "imported_open", "issue_date", "due_date",
@@ -114,7 +141,8 @@ func loadImportTable(ctx context.Context, tx pgx.Tx, invs []ledger.Invoice, open
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_invoices (
 			ord bigint NOT NULL, id text COLLATE "C" NOT NULL, number text NOT NULL, customer_id text COLLATE "C" NOT NULL,
 			customer_name text NOT NULL, currency text NOT NULL, amount bigint NOT NULL, imported_open bigint NOT NULL,
-			issue_date date, due_date date, rf text NOT NULL, segment text NOT NULL, cancel boolean NOT NULL) ON COMMIT DROP`); err != nil {
+			issue_date date, due_date date, rf text NOT NULL, segment text NOT NULL, cancel boolean NOT NULL,
+			state text NOT NULL DEFAULT 'new') ON COMMIT DROP`); err != nil {
 		return translate(err, "import invoices: temporary table")
 	}
 	i := 0
@@ -136,7 +164,16 @@ func loadImportTable(ctx context.Context, tx pgx.Tx, invs []ledger.Invoice, open
 			return translate(err, "import invoices: analyze")
 		}
 	}
-	return nil
+	// Known invoices are "changed" when the batch differs from what is
+	// stored, "same" otherwise; the rest stay "new".
+	_, err := tx.Exec(ctx, `UPDATE import_invoices t SET state = CASE WHEN
+			i.number <> t.number OR i.customer_id <> t.customer_id OR i.customer_name <> t.customer_name
+			OR i.currency <> t.currency OR i.amount_minor <> t.amount OR i.imported_open_minor <> t.imported_open
+			OR i.issue_date IS DISTINCT FROM t.issue_date OR i.due_date IS DISTINCT FROM t.due_date
+			OR i.rf_reference <> t.rf OR i.segment <> t.segment OR (t.cancel AND i.status <> 'cancelled')
+		THEN 'changed' ELSE 'same' END
+		FROM invoices i WHERE i.id = t.id`)
+	return translate(err, "import invoices: classify")
 }
 
 // importConflicts refuses the batch when it would break lettrage already
@@ -196,23 +233,30 @@ func importCustomers(ctx context.Context, tx pgx.Tx, listed []ledger.Customer, n
 	return nil
 }
 
-// journalImport writes one journal row per known invoice whose amounts,
-// dates or status the batch changes, with the values before and after. A
-// created invoice gets no row of its own: the import's row (see
-// UpsertInvoices) is part of the history of every invoice it created, and
-// the values it created it with are those before its first change.
+// journalImport writes one journal row per created invoice (its values)
+// and per known invoice the batch changes (values before and after).
 func journalImport(ctx context.Context, tx pgx.Tx, w ledger.Write[ledger.ImportResult], importID int64, now time.Time) error {
 	_, err := tx.Exec(ctx, `INSERT INTO audit_journal (at, actor, action, entity_type, entity_id, invoice_id, reason, details)
+		SELECT $1, $2, 'invoice.created', 'invoice', t.id, t.id, $3,
+			json_build_object('import_id', $4::bigint, 'number', t.number, 'customer_id', t.customer_id, 'currency', t.currency,
+				'amount_minor', t.amount, 'imported_open_minor', t.imported_open, 'issue_date', t.issue_date, 'due_date', t.due_date,
+				'cancelled', t.cancel)::text
+		FROM import_invoices t WHERE t.state = 'new'`,
+		now, w.Actor, w.Reason, importID)
+	if err != nil {
+		return translate(err, "import invoices: journal")
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO audit_journal (at, actor, action, entity_type, entity_id, invoice_id, reason, details)
 		SELECT $1, $2, 'invoice.updated', 'invoice', t.id, t.id, $3,
-			json_build_object('import_id', $4::bigint, 'currency', json_build_array(i.currency, t.currency),
+			json_build_object('import_id', $4::bigint, 'number', json_build_array(i.number, t.number),
+				'customer_id', json_build_array(i.customer_id, t.customer_id), 'currency', json_build_array(i.currency, t.currency),
 				'amount_minor', json_build_array(i.amount_minor, t.amount),
 				'imported_open_minor', json_build_array(i.imported_open_minor, t.imported_open),
 				'open_minor', json_build_array(i.open_minor, t.imported_open - i.lettered_minor),
 				'issue_date', json_build_array(i.issue_date, t.issue_date), 'due_date', json_build_array(i.due_date, t.due_date),
 				'cancelled', t.cancel)::text
 		FROM import_invoices t JOIN invoices i ON i.id = t.id
-		WHERE i.currency <> t.currency OR i.amount_minor <> t.amount OR i.imported_open_minor <> t.imported_open
-			OR i.due_date IS DISTINCT FROM t.due_date OR i.issue_date IS DISTINCT FROM t.issue_date OR (t.cancel AND i.status <> 'cancelled')`,
+		WHERE t.state = 'changed'`,
 		now, w.Actor, w.Reason, importID)
 	return translate(err, "import invoices: journal")
 }
@@ -257,8 +301,8 @@ func (s *Store) ListInvoices(ctx context.Context, f ledger.InvoiceFilter) ([]led
 	if !f.DueBefore.IsZero() {
 		w.add("due_date < ?", dateArg(f.DueBefore))
 	}
-	if f.NotInImport > 0 {
-		w.add("last_import_id < ? AND status <> 'cancelled'", f.NotInImport)
+	if f.Absent {
+		w.add("absent_since_import IS NOT NULL AND status <> 'cancelled'")
 	}
 	if f.After != "" {
 		w.add("id > ?", f.After)

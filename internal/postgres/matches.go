@@ -22,7 +22,7 @@ func (s *Store) SaveMatch(ctx context.Context, m ledger.Match, w ledger.Write[le
 	now := s.now()
 	var out ledger.MatchOutcome
 	err := s.write(ctx, func(tx pgx.Tx) error {
-		bt, err := getTransaction(ctx, tx, m.TransactionID, false)
+		bt, err := getTransaction(ctx, tx, m.TransactionID)
 		if err != nil {
 			return err
 		}
@@ -78,7 +78,7 @@ func (s *Store) ConfirmMatch(ctx context.Context, id string, edit *ledger.MatchE
 			return err
 		}
 		out.Previous = m.Status
-		if out.Transaction, err = getTransaction(ctx, tx, m.TransactionID, false); err != nil {
+		if out.Transaction, err = getTransaction(ctx, tx, m.TransactionID); err != nil {
 			return err
 		}
 		switch m.Status {
@@ -151,7 +151,7 @@ func (s *Store) endMatch(ctx context.Context, id string, to ledger.MatchStatus, 
 		if (to == ledger.MatchReversed && !m.Status.Lettered()) || (to == ledger.MatchRejected && m.Status != ledger.MatchProposed) {
 			return fmt.Errorf("%s match %s: it is %s: %w", strings.TrimSuffix(string(to), "ed"), id, m.Status, ledger.ErrConflict)
 		}
-		if out.Transaction, err = getTransaction(ctx, tx, m.TransactionID, false); err != nil {
+		if out.Transaction, err = getTransaction(ctx, tx, m.TransactionID); err != nil {
 			return err
 		}
 		if to == ledger.MatchReversed {

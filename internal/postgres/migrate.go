@@ -79,8 +79,26 @@ func (s *Store) SchemaVersion(ctx context.Context) (ledger.SchemaVersion, error)
 
 // Migrate applies the embedded migrations the schema lacks. It refuses a
 // schema newer than the binary (ledger.ErrSchemaTooNew) or left dirty by a
-// failed migration.
+// failed migration. Replicas starting together take turns: each waits for
+// an advisory lock before it looks at the version, so none mistakes
+// another's migration in progress for a failed one.
 func (s *Store) Migrate(ctx context.Context) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return translate(err, "migrate schema "+s.schema)
+	}
+	key := s.lockKey("migrate")
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
+		conn.Release()
+		return translate(err, "migrate schema "+s.schema+": wait for other migrations")
+	}
+	defer func() {
+		if _, err := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, key); err != nil {
+			_ = conn.Hijack().Close(context.WithoutCancel(ctx)) // closing the session drops the lock
+			return
+		}
+		conn.Release()
+	}()
 	v, err := s.SchemaVersion(ctx)
 	if err != nil {
 		return err
@@ -93,28 +111,36 @@ func (s *Store) Migrate(ctx context.Context) error {
 	case v.Current == v.Latest:
 		return nil
 	}
+	if err := s.migrateTo(v.Latest); err != nil {
+		return fmt.Errorf("migrate schema %s from version %d: %w", s.schema, v.Current, err)
+	}
+	s.log.Info().Str("schema", s.schema).Uint("from", v.Current).Uint("to", v.Latest).Msg("postgres schema migrated")
+	return nil
+}
+
+// migrateTo migrates the schema up (or down) to version.
+func (s *Store) migrateTo(version uint) error {
 	// golang-migrate closes the database it is given: it gets its own
 	// *sql.DB on the pool's connection settings (same search_path).
 	db := stdlib.OpenDB(*s.pool.Config().ConnConfig.Copy())
 	drv, err := migratepgx.WithInstance(db, &migratepgx.Config{})
 	if err != nil {
 		db.Close()
-		return fmt.Errorf("migrate schema %s: %v", s.schema, err)
+		return fmt.Errorf("%v", err)
 	}
 	src, err := iofs.New(migrations, "migrations")
 	if err != nil {
 		drv.Close()
-		return fmt.Errorf("migrate schema %s: %w", s.schema, err)
+		return err
 	}
 	m, err := migrate.NewWithInstance("iofs", src, "pgx5", drv)
 	if err != nil {
 		drv.Close()
-		return fmt.Errorf("migrate schema %s: %v", s.schema, err)
+		return fmt.Errorf("%v", err)
 	}
 	defer m.Close()
-	if err := m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
-		return fmt.Errorf("migrate schema %s from version %d: %v", s.schema, v.Current, err)
+	if err := m.Migrate(version); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return fmt.Errorf("%v", err)
 	}
-	s.log.Info().Str("schema", s.schema).Uint("from", v.Current).Uint("to", v.Latest).Msg("postgres schema migrated")
 	return nil
 }

@@ -188,18 +188,12 @@ func listStatements(ctx context.Context, q queryer, f ledger.StatementFilter) ([
 
 // GetTransaction returns a stored bank transaction.
 func (s *Store) GetTransaction(ctx context.Context, id string) (ledger.BankTransaction, error) {
-	return getTransaction(ctx, s.pool, id, false)
+	return getTransaction(ctx, s.pool, id)
 }
 
-// getTransaction reads a transaction; with lock, it also locks the row
-// against concurrent matching until the transaction ends.
-func getTransaction(ctx context.Context, q queryer, id string, lock bool) (ledger.BankTransaction, error) {
-	query := `SELECT detail FROM bank_transactions WHERE id = $1`
-	if lock {
-		query += ` FOR UPDATE`
-	}
+func getTransaction(ctx context.Context, q queryer, id string) (ledger.BankTransaction, error) {
 	var detail string
-	if err := q.QueryRow(ctx, query, id).Scan(&detail); err != nil {
+	if err := q.QueryRow(ctx, `SELECT detail FROM bank_transactions WHERE id = $1`, id).Scan(&detail); err != nil {
 		return ledger.BankTransaction{}, translate(err, "bank transaction "+id)
 	}
 	return decodeTransaction(id, detail)

@@ -170,3 +170,42 @@ func TestInvoiceInvariantInDatabase(t *testing.T) {
 		t.Fatalf("check violation translated to %v", err)
 	}
 }
+
+// TestUpgradeKeepsData migrates a schema holding invoices from the first
+// version to the latest: the invoices survive and work.
+func TestUpgradeKeepsData(t *testing.T) {
+	s, err := Open(t.Context(), newSchema(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.migrateTo(1); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO imports (source, at, invoices) VALUES ('v1', now(), 1)`,
+		`INSERT INTO customers VALUES ('C', 'ACME', '', now(), now())`,
+		`INSERT INTO invoices (id, number, customer_id, customer_name, currency, amount_minor, imported_open_minor, lettered_minor, open_minor,
+			issue_date, due_date, rf_reference, segment, status, first_import_id, last_import_id, created_at, updated_at)
+			VALUES ('A', 'FA-1', 'C', 'ACME', 'EUR', 1000, 1000, 0, 1000, '2026-11-01', '2026-11-10', '', '', 'open', 1, 1, now(), now())`,
+	} {
+		if _, err := s.pool.Exec(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if v, err := s.SchemaVersion(t.Context()); err != nil || v.Current != 1 || v.Latest < 2 {
+		t.Fatalf("version before upgrade %+v, %v", v, err)
+	}
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := s.GetInvoice(t.Context(), "A")
+	if err != nil || inv.Amount.Minor != 1000 || inv.DueDate.String() != "2026-11-10" {
+		t.Fatalf("invoice after upgrade %+v, %v", inv, err)
+	}
+	res, err := s.UpsertInvoices(t.Context(), ledger.InvoiceImport{Full: true, Invoices: []ledger.Invoice{{ID: "B", CustomerID: "C",
+		Amount: ledger.Money{Minor: 5, Currency: "EUR"}}}}, ledger.Write[ledger.ImportResult]{Actor: "t"})
+	if err != nil || res.Created != 1 || res.Absent != 1 {
+		t.Fatalf("full import after upgrade %+v, %v", res, err)
+	}
+}

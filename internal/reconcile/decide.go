@@ -79,7 +79,7 @@ func (r *matchRun) score(pr *proposal) {
 	// References.
 	unnamed := 0
 	for _, i := range pr.set {
-		h := pr.hits[i]
+		h := pr.hits.get(i)
 		if h == nil {
 			unnamed++
 			continue
@@ -199,7 +199,7 @@ func (r *matchRun) explain(pr *proposal) []string {
 		}
 	}
 	for _, i := range pr.set {
-		h := pr.hits[i]
+		h := pr.hits.get(i)
 		if h == nil {
 			continue
 		}
@@ -264,15 +264,15 @@ func (r *matchRun) explain(pr *proposal) []string {
 // fuzzy search did not reach). It marks the groups the set explains.
 func (r *matchRun) matchHits(pr *proposal) {
 	e := r.e
-	pr.hits = make(map[int32]*matchers.RefHit, len(pr.set))
+	pr.hits = make(hitMap, 0, len(pr.set))
 	pr.covered = make([]bool, len(r.groups))
 	for gi, g := range r.groups {
 		for _, hi := range g {
 			if slices.Contains(pr.set, r.hits[hi].Ref) {
 				pr.covered[gi] = true
 				h := &r.hits[hi]
-				if old := pr.hits[h.Ref]; old == nil || h.Weight > old.Weight {
-					pr.hits[h.Ref] = h
+				if old := pr.hits.get(h.Ref); old == nil || h.Weight > old.Weight {
+					pr.hits.set(h.Ref, h)
 				}
 			}
 		}
@@ -296,11 +296,11 @@ func (r *matchRun) matchHits(pr *proposal) {
 		// syn.Unavailable stays set when the text names, exactly, an
 		// invoice already paid or held: a duplicate payment is as likely
 		// as a typo, and only the payer can tell.
-		pr.hits[i] = &syn
+		pr.hits.set(i, &syn)
 		return true
 	}
 	for _, i := range pr.set {
-		if pr.hits[i] != nil {
+		if pr.hits.get(i) != nil {
 			continue
 		}
 		for gi, g := range r.groups {
@@ -312,15 +312,15 @@ func (r *matchRun) matchHits(pr *proposal) {
 			}
 		}
 		// A typo may also read as an invoice already paid or held.
-		for k := 0; k < len(r.unavail) && pr.hits[i] == nil; k++ {
+		for k := 0; k < len(r.unavail) && pr.hits.get(i) == nil; k++ {
 			typo(i, &r.unavail[k])
 		}
 		// Or as nothing the index reached (a digit dropped from a short
 		// number): one edit at most.
-		if pr.hits[i] == nil {
+		if pr.hits.get(i) == nil {
 			if w, d, swap, ok := matchers.NearReference(r.p, e.invoices[i].Number, 1); ok && !r.namesExactly(w) {
-				pr.hits[i] = &matchers.RefHit{Ref: i, Kind: matchers.KindFuzzyReference, Weight: typoBits(d),
-					Distance: d, Swap: swap, Written: w, Candidates: 1}
+				pr.hits.set(i, &matchers.RefHit{Ref: i, Kind: matchers.KindFuzzyReference, Weight: typoBits(d),
+					Distance: d, Swap: swap, Written: w, Candidates: 1})
 			}
 		}
 	}
@@ -395,15 +395,27 @@ func (r *matchRun) groupReconciles(gi int) bool {
 	return false
 }
 
-// offered returns how many invoices of customer ci this credit may pay.
+// offered returns how many invoices of customer ci this credit may pay
+// (counted once per customer and credit).
 func (r *matchRun) offered(ci int32) int {
+	for _, o := range r.offeredCache {
+		if o.ci == ci {
+			return o.n
+		}
+	}
 	n := 0
 	for _, i := range r.e.customers[ci].invoices {
 		if r.accept(i) {
 			n++
 		}
 	}
+	r.offeredCache = append(r.offeredCache, custCount{ci, n})
 	return n
+}
+
+type custCount struct {
+	ci int32
+	n  int
 }
 
 // bitsLookalikeWeight: hits weaker than this are not "named" strongly
@@ -445,14 +457,6 @@ func (r *matchRun) decide(res Result) Result {
 		}
 		return 0
 	})
-	if e.trace != nil {
-		for _, pr := range props {
-			e.trace("  W=%6.2f fit=%s held=%v origin=%d pool=%d set=%s amountW=%.2f", pr.W, pr.fit, pr.held, pr.origin, pr.pool, e.invoiceList(pr.set), pr.amountW)
-			for _, reason := range r.explain(pr) {
-				e.trace("      %s", reason)
-			}
-		}
-	}
 	// The best proposal that may be chosen; held ones only compete.
 	bi := slices.IndexFunc(props, func(pr *proposal) bool { return !pr.held })
 	if bi < 0 {
@@ -527,7 +531,7 @@ func (r *matchRun) safety(pr *proposal) []string {
 	var out []string
 	reconciles := pr.reconciles()
 	for _, i := range pr.set {
-		h := pr.hits[i]
+		h := pr.hits.get(i)
 		ce := r.customerEvidence(e.cust[i])
 		num := e.invoices[i].Number
 		switch {
@@ -612,17 +616,22 @@ func (r *matchRun) safety(pr *proposal) []string {
 // strong reports whether invoice i is named by a strong reference (not an
 // abbreviation) in proposal pr.
 func (r *matchRun) strong(pr *proposal, i int32) bool {
-	h := pr.hits[i]
+	h := pr.hits.get(i)
 	return h != nil && h.Strong && !h.Abbreviated
 }
 
-// sole reports whether the text naming invoice i names nothing else (no
-// other invoice nearly as close).
+// sole reports whether the text naming invoice i names no other invoice
+// exactly (the same number for two invoices). Near numbers (fuzzy
+// alternatives) compete through their scores and the ambiguity margin.
 func (r *matchRun) sole(pr *proposal, i int32) bool {
 	for _, g := range r.groups {
-		in := slices.ContainsFunc(g, func(hi int) bool { return r.hits[hi].Ref == i })
-		if in && len(g) > 1 {
-			return false
+		if !slices.ContainsFunc(g, func(hi int) bool { return r.hits[hi].Ref == i }) {
+			continue
+		}
+		for _, hi := range g {
+			if h := &r.hits[hi]; h.Ref != i && h.Distance == 0 {
+				return false
+			}
 		}
 	}
 	return true

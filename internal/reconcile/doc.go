@@ -29,39 +29,73 @@
 //     proposal is plausible on its own (its probability without the
 //     alternatives reaches Config.ReviewThreshold); unmatched otherwise;
 //  5. allocates the credit, and remembers it: invoices fully lettered by an
-//     auto decision, or held by a review proposal, are not offered again in
-//     the run; partially paid ones are offered with their residual.
+//     auto decision are not offered again in the run; invoices held by a
+//     review proposal are not allocated again but still compete (a rival
+//     held by a pending review keeps a decision from being automatic);
+//     partially paid ones are offered with their residual.
+//
+// # Scoring
+//
+// A proposal's weight W (bits) is the prior (Config.PriorBits) plus: the
+// weight of each reference naming one of its invoices (matchers'); minus
+// a share of each strongly named invoice it leaves out, and a little for
+// each invoice it adds that the remittance does not name; the payer's
+// evidence for its customer (IBAN, learned alias, name similarity); the
+// amount's evidence — exact (weighed by how many open invoices share the
+// amount and how round it is), within fees (fees are rarer: −4.2 bits),
+// partial (−2), over (−1); an invoice picked by amount among a customer's
+// n invoices pays log₂ n (or log₂ of the subsets searched) against the odds
+// that a known customer's payment pays its invoices (+4.2); dates (−6 per
+// invoice issued after the payment; recency only breaks ties). The score is
+// 2^W of the best over 1 + Σ 2^W of every proposal: alternatives, including
+// those held by pending reviews, take probability away.
 //
 // # Safety rules for auto
 //
 //   - Every allocated invoice is identified: by a strong reference (its
-//     number of a distinctive shape, or its valid RF reference), by a weak
-//     or fuzzy reference corroborated by the payer (known IBAN, learned
-//     alias, closely matching name) or by an exact and unusual amount, or —
-//     with no reference at all — by a payer IBAN or alias known for its
-//     customer alone together with amounts that reconcile. The amount alone
-//     never suffices, nor does the payer's name alone: names equal up to the
-//     legal form are not the same customer.
+//     number of a distinctive shape, or its valid RF reference); by a weak
+//     reference (fuzzy, abbreviated, a lookalike) corroborated by the payer
+//     (known IBAN, learned alias, an account shared by a few customers
+//     including this one, a closely matching name) or — for one edit from a
+//     long or lettered number — by an exact and unusual amount; a reference
+//     found only inside a longer number, or a text that exactly names an
+//     invoice already paid or held read as a typo of another, needs the
+//     payer. With no reference at all, an invoice is identified only by a
+//     payer IBAN (or alias) known for its customer alone, or shared by a few
+//     customers including it, with amounts that reconcile and that single
+//     it out after the look-elsewhere correction; a subset found among the
+//     customer's invoices needs more (and a complete search). When the
+//     remittance names invoices, an invoice it does not name is never
+//     lettered automatically. The amount alone never suffices, nor does the
+//     payer's name alone: names equal up to the legal form are not the same
+//     customer.
+//   - The best proposal beats every other — held ones included — by
+//     Config.AmbiguityMargin bits, and its score reaches
+//     Config.AutoThreshold.
 //   - The allocations reconcile with the credit: exactly, or short by at
 //     most the fee tolerance (written off). A partial payment is automatic
-//     only for one invoice named by a strong reference, from a corroborated
-//     payer, when no other open invoice of that customer has the credit's
-//     amount; an overpayment only when every invoice is strongly referenced
-//     and the payer corroborated (the rest stays unapplied).
+//     only for one invoice named by a strong reference that names nothing
+//     else, when no other open invoice of that customer has the credit's
+//     amount and the payer is not plainly another customer (its IBAN known
+//     for one other customer, or its name another customer's). An
+//     overpayment is automatic only when every invoice is named so, the
+//     excess is not the amount of other open invoices of the customer, and
+//     it does not exceed the invoices' total; the rest stays unapplied.
 //   - No strongly referenced invoice is left out of the proposal (a 1 %
-//     drift does not drop the second invoice of "FA-1 FA-2"), and no
-//     invoice was issued after the payment.
+//     drift does not drop the second invoice of "FA-1 FA-2"), no invoice
+//     was issued after the payment, and a remittance naming an invoice
+//     already paid or held blocks a partial or excess allocation.
 //   - Currencies agree (invoices of another currency are never
 //     candidates).
 //
 // # Decisions on partial payments
 //
-// A credit below the open amount of the single invoice it strongly names,
-// beyond the fee tolerance, from a corroborated payer, is lettered
-// automatically as a partial payment: the residual stays open and is
-// offered to later credits. Without payer corroboration, or across several
-// invoices (which one is short is a guess), it is a review proposal that
-// allocates oldest due first.
+// A credit below the open amount of the single invoice it strongly and
+// unambiguously names, beyond the fee tolerance, is lettered automatically
+// as a partial payment unless something contradicts it (see above): the
+// residual stays open and is offered to later credits of the run.
+// Across several invoices (which one stays open is a guess) it is a review
+// proposal that allocates oldest due first.
 //
 // # What is matched
 //

@@ -45,8 +45,6 @@ type Engine struct {
 
 	rejected map[string]struct{} // fingerprint + "\x00" + invoice id
 	journal  []change
-
-	trace func(format string, args ...any) // tests only: explains each decision
 }
 
 // customer is what the engine knows of one customer.
@@ -183,13 +181,17 @@ func NewEngine(cfg Config, invoices []ledger.Invoice, customers []ledger.Custome
 		if inv.Status == ledger.InvoiceCancelled {
 			continue
 		}
-		// Paid invoices are indexed too, never offered: a remittance that
-		// names one is recognised as naming an invoice already paid.
+		// Paid invoices are indexed too (exact lookups only), never
+		// offered: a remittance that names one is recognised as naming an
+		// invoice already paid.
+		if inv.Open.Minor <= 0 || inv.Status == ledger.InvoicePaid {
+			if err := refs.AddExactOnly(int32(i), inv.Number, inv.RFReference); err != nil {
+				return nil, fmt.Errorf("new engine: %w", err)
+			}
+			continue
+		}
 		if err := refs.Add(int32(i), inv.Number, inv.RFReference); err != nil {
 			return nil, fmt.Errorf("new engine: %w", err)
-		}
-		if inv.Open.Minor <= 0 || inv.Status == ledger.InvoicePaid {
-			continue
 		}
 		e.open[i] = inv.Open.Minor
 		e.openCount[k]++

@@ -68,6 +68,8 @@ type matchRun struct {
 	nameStrong []int32
 	searched   bool // searchNames has run
 	payerNames []payerName
+	// offeredCache counts each customer's offered invoices once.
+	offeredCache []custCount
 }
 
 // accept says whether invoice i is a candidate for this credit: open, of
@@ -133,6 +135,7 @@ func (r *matchRun) retrieve() {
 				r.hits = append(r.hits, h)
 			}
 		}
+		r.amountAlternatives()
 	}
 	r.groupHits()
 
@@ -257,6 +260,40 @@ func (r *matchRun) exactSuffices(hits []matchers.RefHit) bool {
 	}
 	f, _ := matchers.FitAmount(r.amount, total, r.e.tol)
 	return f == matchers.FitExact || f == matchers.FitFee
+}
+
+// maxAmountAlternatives bounds the invoices of the credit's amount checked
+// as typo readings of a named number.
+const maxAmountAlternatives = 256
+
+// amountAlternatives looks, among the invoices whose open amount is the
+// credit's, for numbers one or two edits from a text that named another
+// invoice exactly (a typo landing on a real number — with zeros dropped,
+// say, which the fuzzy index does not reach): they become alternatives
+// read from the same text.
+func (r *matchRun) amountAlternatives() {
+	e := r.e
+	lo, hi := e.amounts[r.cur].Range(r.amount, r.amount)
+	if hi-lo > maxAmountAlternatives {
+		return
+	}
+	exact := len(r.hits)
+	for k := lo; k < hi; k++ {
+		i, _ := e.amounts[r.cur].At(k)
+		if e.open[i] != r.amount || !r.accept(i) || r.hit(i) != nil {
+			continue
+		}
+		for _, h := range r.hits[:exact] {
+			if h.Distance != 0 || !h.Strong {
+				continue
+			}
+			d, swap := matchers.RefDistance(h.Written, e.invoices[i].Number)
+			if d >= 1 && d <= e.cfg.MaxFuzzyDistance {
+				r.hits = append(r.hits, h.Alternative(i, d, swap, typoBits(d)))
+				break
+			}
+		}
+	}
 }
 
 // needsFuzzyAlternatives reports whether there are exact hits none of

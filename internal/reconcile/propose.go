@@ -50,7 +50,7 @@ type proposal struct {
 	namedOther []int32
 	// hits are the references naming each invoice of the set: found by
 	// the index, or a group's text one typo away from its number.
-	hits map[int32]*matchers.RefHit
+	hits hitMap
 	// covered marks the groups (by index) whose text the set explains.
 	covered []bool
 }
@@ -326,4 +326,32 @@ func (r *matchRun) proposeAmount() {
 	for _, i := range cands {
 		r.add([]int32{i}, originAmount, 0)
 	}
+}
+
+// hitMap maps a proposal's invoices to the references naming them: a few
+// entries, searched linearly.
+type hitMap []hitEntry
+
+type hitEntry struct {
+	inv int32
+	hit *matchers.RefHit
+}
+
+func (m hitMap) get(i int32) *matchers.RefHit {
+	for _, e := range m {
+		if e.inv == i {
+			return e.hit
+		}
+	}
+	return nil
+}
+
+func (m *hitMap) set(i int32, h *matchers.RefHit) {
+	for k := range *m {
+		if (*m)[k].inv == i {
+			(*m)[k].hit = h
+			return
+		}
+	}
+	*m = append(*m, hitEntry{i, h})
 }

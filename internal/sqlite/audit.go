@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"errors"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -53,12 +52,8 @@ func (s *Store) ListAudit(ctx context.Context, f ledger.AuditFilter) ([]ledger.A
 	var args []any
 	f = auditIndexes(f)
 	if f.InvoiceID != "" {
-		created, err := creatingImport(ctx, s.r, f.InvoiceID)
-		if err != nil {
-			return nil, err
-		}
 		// The redundant condition lets SQLite use the partial index.
-		where, args = append(where, "((invoice_id = ? AND invoice_id <> '') OR seq = ?)"), append(args, f.InvoiceID, created)
+		where, args = append(where, "invoice_id = ? AND invoice_id <> ''"), append(args, f.InvoiceID)
 	}
 	if f.EntityType != "" {
 		cond := "entity_type = ?"
@@ -102,18 +97,4 @@ func auditIndexes(f ledger.AuditFilter) ledger.AuditFilter {
 		f.InvoiceID = f.EntityID
 	}
 	return f
-}
-
-// creatingImport returns the seq of the journal row of the import that
-// created an invoice (0 when there is none): it opens the invoice's
-// history.
-func creatingImport(ctx context.Context, q queryer, invoiceID string) (int64, error) {
-	var seq int64
-	err := q.QueryRowContext(ctx, `SELECT a.seq FROM audit_journal a
-		WHERE a.entity_type = 'import' AND a.entity_type <> 'invoice'
-		  AND a.entity_id = (SELECT CAST(first_import_id AS TEXT) FROM invoices WHERE id = ?)`, invoiceID).Scan(&seq)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	return seq, translate(err, "history of invoice "+invoiceID)
 }

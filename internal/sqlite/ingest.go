@@ -55,7 +55,7 @@ func (s *Store) ClaimIngestJobs(ctx context.Context, c ledger.Claim) ([]ledger.I
 	if c.Limit <= 0 || c.Lease <= 0 {
 		return nil, fmt.Errorf("claim ingest jobs: limit and lease must be positive: %w", ledger.ErrInvalid)
 	}
-	now := claimTime(c.Now, s)
+	now := s.at(c.Now)
 	token := s.ids.New(now)
 	var out []ledger.IngestJob
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -105,7 +105,7 @@ func (s *Store) FailIngestJob(ctx context.Context, id, token, errMsg string, ret
 	if retryAt.IsZero() {
 		return s.finishJob(ctx, id, token, `status = 'failed', last_error = ?, finished_at = ?`, []any{errMsg, micros(now)}, now)
 	}
-	return s.finishJob(ctx, id, token, `status = 'queued', last_error = ?, next_at = ?`, []any{errMsg, micros(retryAt)}, now)
+	return s.finishJob(ctx, id, token, `status = 'queued', last_error = ?, next_at = ?`, []any{errMsg, micros(s.at(retryAt))}, now)
 }
 
 func (s *Store) finishJob(ctx context.Context, id, token, set string, args []any, now time.Time) (ledger.IngestJob, error) {

@@ -12,9 +12,12 @@ import (
 )
 
 // UpsertInvoices imports a batch: the invoices go to a temporary table
-// through multi-row inserts, then set-based statements check the lettrage,
-// journal the changes, update the known invoices and insert the new ones,
-// all in one transaction (SQLite has one writer: imports never overlap).
+// through multi-row inserts and are classified (new, changed, same); then
+// set-based statements check the lettrage, journal the changes, update the
+// changed invoices, insert the new ones and, for a full import, mark the
+// absent ones — all in one transaction (SQLite has one writer: imports
+// never overlap). Invoices mentioned as they are cost a read, not a write,
+// so re-importing a full export that barely changed is cheap.
 func (s *Store) UpsertInvoices(ctx context.Context, imp ledger.InvoiceImport, w ledger.Write[ledger.ImportResult]) (ledger.ImportResult, error) {
 	opens, err := ledger.CheckImport(imp)
 	if err != nil {
@@ -34,28 +37,36 @@ func (s *Store) UpsertInvoices(ctx context.Context, imp ledger.InvoiceImport, w 
 			return err
 		}
 		if err := tx.QueryRowContext(ctx, `SELECT
-				count(*) FILTER (WHERE i.id IS NULL),
-				count(*) FILTER (WHERE i.id IS NOT NULL),
+				count(*) FILTER (WHERE t.state = 'new'),
+				count(*) FILTER (WHERE t.state = 'changed'),
+				count(*) FILTER (WHERE t.state = 'same'),
 				count(*) FILTER (WHERE t.cancel = 1 AND (i.id IS NULL OR i.status <> 'cancelled')),
-				count(*) FILTER (WHERE i.status = 'cancelled')
-			FROM import_invoices t LEFT JOIN invoices i ON i.id = t.id`).Scan(&res.Created, &res.Updated, &res.Cancelled, &res.KeptCancelled); err != nil {
+				count(*) FILTER (WHERE t.cancel = 0 AND i.status = 'cancelled')
+			FROM import_invoices t LEFT JOIN invoices i ON i.id = t.id`).Scan(&res.Created, &res.Changed, &res.Updated, &res.Cancelled, &res.KeptCancelled); err != nil {
 			return translate(err, "import invoices: count")
 		}
+		res.Updated += res.Changed // known invoices: changed or as they were
 		if err := importCustomers(ctx, tx, imp.Customers, now, &res); err != nil {
 			return err
 		}
 		if err := journalImport(ctx, tx, w, res.ImportID, now); err != nil {
 			return err
 		}
-		if err := upsertImported(ctx, tx, res.ImportID, now); err != nil {
+		if err := writeImported(ctx, tx, res.ImportID, now); err != nil {
 			return err
+		}
+		if imp.Full {
+			if err := markAbsent(ctx, tx, res.ImportID, &res); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `DROP TABLE temp.import_invoices`); err != nil {
 			return translate(err, "import invoices")
 		}
 		if _, err := s.audit(ctx, tx, ledger.AuditRecord{Actor: w.Actor, Action: "invoices.imported", EntityType: "import",
-			EntityID: fmt.Sprint(res.ImportID), Reason: w.Reason, Details: details(map[string]any{"source": imp.Source,
-				"invoices": len(imp.Invoices), "created": res.Created, "updated": res.Updated, "cancelled": res.Cancelled})}); err != nil {
+			EntityID: fmt.Sprint(res.ImportID), Reason: w.Reason, Details: details(map[string]any{"source": imp.Source, "full": imp.Full,
+				"invoices": len(imp.Invoices), "created": res.Created, "updated": res.Updated, "changed": res.Changed,
+				"cancelled": res.Cancelled, "absent": res.Absent})}); err != nil {
 			return err
 		}
 		return emit(ctx, s, tx, w, res)
@@ -66,9 +77,10 @@ func (s *Store) UpsertInvoices(ctx context.Context, imp ledger.InvoiceImport, w 
 	return res, nil
 }
 
-// upsertImported writes the batch: an UPDATE … FROM for the invoices
-// already known (keeping their lettrage), then an INSERT of the new ones.
-func upsertImported(ctx context.Context, tx *sql.Tx, importID int64, now time.Time) error {
+// writeImported writes the batch: the changed invoices are updated
+// (keeping their lettrage), the new ones inserted, and every invoice the
+// batch mentions is no longer absent.
+func writeImported(ctx context.Context, tx *sql.Tx, importID int64, now time.Time) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE invoices SET
 			number = t.number, customer_id = t.customer_id, customer_name = t.customer_name,
 			currency = t.currency, amount_minor = t.amount, imported_open_minor = t.imported_open,
@@ -79,17 +91,31 @@ func upsertImported(ctx context.Context, tx *sql.Tx, importID int64, now time.Ti
 				WHEN t.imported_open - invoices.lettered_minor = 0 THEN 'paid'
 				WHEN t.imported_open - invoices.lettered_minor = t.amount THEN 'open'
 				ELSE 'partially_paid' END,
-			last_import_id = ?1, updated_at = ?2
-		FROM import_invoices t WHERE invoices.id = t.id`, importID, micros(now)); err != nil {
+			absent_since_import = NULL, updated_at = ?1
+		FROM import_invoices t WHERE invoices.id = t.id AND t.state = 'changed'`, micros(now)); err != nil {
 		return translate(err, "import invoices: update")
 	}
+	if _, err := tx.ExecContext(ctx, `UPDATE invoices SET absent_since_import = NULL
+		WHERE absent_since_import IS NOT NULL AND id IN (SELECT id FROM import_invoices)`); err != nil {
+		return translate(err, "import invoices: present again")
+	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO invoices (id, number, customer_id, customer_name, currency, amount_minor, imported_open_minor,
-			lettered_minor, open_minor, issue_date, due_date, rf_reference, segment, status, first_import_id, last_import_id, created_at, updated_at)
+			lettered_minor, open_minor, issue_date, due_date, rf_reference, segment, status, first_import_id, created_at, updated_at)
 		SELECT id, number, customer_id, customer_name, currency, amount, imported_open, 0, imported_open, issue_date, due_date, rf, segment,
 			CASE WHEN cancel = 1 THEN 'cancelled' WHEN imported_open = 0 THEN 'paid' WHEN imported_open = amount THEN 'open' ELSE 'partially_paid' END,
-			?1, ?1, ?2, ?2
-		FROM import_invoices t WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i.id = t.id)`, importID, micros(now))
+			?1, ?2, ?2
+		FROM import_invoices WHERE state = 'new'`, importID, micros(now))
 	return translate(err, "import invoices: insert")
+}
+
+// markAbsent marks, after a full import, the invoices it did not mention.
+func markAbsent(ctx context.Context, tx *sql.Tx, importID int64, res *ledger.ImportResult) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE invoices SET absent_since_import = ?
+		WHERE absent_since_import IS NULL AND status <> 'cancelled' AND id NOT IN (SELECT id FROM import_invoices)`, importID); err != nil {
+		return translate(err, "import invoices: mark absent")
+	}
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM invoices WHERE absent_since_import IS NOT NULL AND status <> 'cancelled'`).Scan(&res.Absent)
+	return translate(err, "import invoices: count absent")
 }
 
 // importRowsPerInsert is how many invoices one INSERT carries into the
@@ -102,13 +128,14 @@ func loadImportTable(ctx context.Context, tx *sql.Tx, invs []ledger.Invoice, ope
 	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_invoices (
 			ord INTEGER PRIMARY KEY, id TEXT NOT NULL, number TEXT NOT NULL, customer_id TEXT NOT NULL, customer_name TEXT NOT NULL,
 			currency TEXT NOT NULL, amount INTEGER NOT NULL, imported_open INTEGER NOT NULL, issue_date TEXT, due_date TEXT,
-			rf TEXT NOT NULL, segment TEXT NOT NULL, cancel INTEGER NOT NULL)`); err != nil {
+			rf TEXT NOT NULL, segment TEXT NOT NULL, cancel INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'new')`); err != nil {
 		return translate(err, "import invoices: temporary table")
 	}
 	const cols = 13
 	insertSQL := func(n int) string {
 		row := "(" + strings.TrimSuffix(strings.Repeat("?,", cols), ",") + ")"
-		return `INSERT INTO import_invoices VALUES ` + strings.TrimSuffix(strings.Repeat(row+",", n), ",")
+		return `INSERT INTO import_invoices (ord, id, number, customer_id, customer_name, currency, amount, imported_open, issue_date, due_date,
+			rf, segment, cancel) VALUES ` + strings.TrimSuffix(strings.Repeat(row+",", n), ",")
 	}
 	full, err := tx.PrepareContext(ctx, insertSQL(importRowsPerInsert))
 	if err != nil {
@@ -137,7 +164,16 @@ func loadImportTable(ctx context.Context, tx *sql.Tx, invs []ledger.Invoice, ope
 			return translate(err, fmt.Sprintf("import invoices %d to %d", start+1, end))
 		}
 	}
-	return nil
+	// Known invoices are "changed" when the batch differs from what is
+	// stored, "same" otherwise; the rest stay "new".
+	_, err = tx.ExecContext(ctx, `UPDATE import_invoices AS t SET state = CASE WHEN
+			i.number <> t.number OR i.customer_id <> t.customer_id OR i.customer_name <> t.customer_name
+			OR i.currency <> t.currency OR i.amount_minor <> t.amount OR i.imported_open_minor <> t.imported_open
+			OR i.issue_date IS NOT t.issue_date OR i.due_date IS NOT t.due_date OR i.rf_reference <> t.rf OR i.segment <> t.segment
+			OR (t.cancel = 1 AND i.status <> 'cancelled')
+		THEN 'changed' ELSE 'same' END
+		FROM invoices i WHERE i.id = t.id`)
+	return translate(err, "import invoices: classify")
 }
 
 // importConflicts refuses the batch when it would break lettrage already
@@ -200,23 +236,30 @@ func importCustomers(ctx context.Context, tx *sql.Tx, listed []ledger.Customer, 
 	return nil
 }
 
-// journalImport writes one journal row per known invoice whose amounts,
-// dates or status the batch changes, with the values before and after. A
-// created invoice gets no row of its own: the import's row (see
-// UpsertInvoices) is part of the history of every invoice it created, and
-// the values it created it with are those before its first change.
+// journalImport writes one journal row per created invoice (its values)
+// and per known invoice the batch changes (values before and after).
 func journalImport(ctx context.Context, tx *sql.Tx, w ledger.Write[ledger.ImportResult], importID int64, now time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO audit_journal (at, actor, action, entity_type, entity_id, invoice_id, reason, details)
+		SELECT ?1, ?2, 'invoice.created', 'invoice', t.id, t.id, ?3,
+			json_object('import_id', ?4, 'number', t.number, 'customer_id', t.customer_id, 'currency', t.currency,
+				'amount_minor', t.amount, 'imported_open_minor', t.imported_open, 'issue_date', t.issue_date, 'due_date', t.due_date,
+				'cancelled', t.cancel = 1)
+		FROM import_invoices t WHERE t.state = 'new'`,
+		micros(now), w.Actor, w.Reason, importID)
+	if err != nil {
+		return translate(err, "import invoices: journal")
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO audit_journal (at, actor, action, entity_type, entity_id, invoice_id, reason, details)
 		SELECT ?1, ?2, 'invoice.updated', 'invoice', t.id, t.id, ?3,
-			json_object('import_id', ?4, 'currency', json_array(i.currency, t.currency),
+			json_object('import_id', ?4, 'number', json_array(i.number, t.number), 'customer_id', json_array(i.customer_id, t.customer_id),
+				'currency', json_array(i.currency, t.currency),
 				'amount_minor', json_array(i.amount_minor, t.amount),
 				'imported_open_minor', json_array(i.imported_open_minor, t.imported_open),
 				'open_minor', json_array(i.open_minor, t.imported_open - i.lettered_minor),
 				'issue_date', json_array(i.issue_date, t.issue_date), 'due_date', json_array(i.due_date, t.due_date),
 				'cancelled', t.cancel = 1)
 		FROM import_invoices t JOIN invoices i ON i.id = t.id
-		WHERE i.currency <> t.currency OR i.amount_minor <> t.amount OR i.imported_open_minor <> t.imported_open
-			OR i.due_date IS NOT t.due_date OR i.issue_date IS NOT t.issue_date OR (t.cancel = 1 AND i.status <> 'cancelled')`,
+		WHERE t.state = 'changed'`,
 		micros(now), w.Actor, w.Reason, importID)
 	return translate(err, "import invoices: journal")
 }
@@ -265,8 +308,8 @@ func (s *Store) ListInvoices(ctx context.Context, f ledger.InvoiceFilter) ([]led
 	if !f.DueBefore.IsZero() {
 		where, args = append(where, "due_date < ?"), append(args, f.DueBefore.String())
 	}
-	if f.NotInImport > 0 {
-		where, args = append(where, "last_import_id < ? AND status <> 'cancelled'"), append(args, f.NotInImport)
+	if f.Absent {
+		where = append(where, "absent_since_import IS NOT NULL AND status <> 'cancelled'")
 	}
 	if f.After != "" {
 		where, args = append(where, "id > ?"), append(args, f.After)

@@ -94,32 +94,40 @@ func (s *Store) Migrate(ctx context.Context) error {
 	case v.Current == v.Latest:
 		return nil
 	}
+	if err := s.migrateTo(v.Latest); err != nil {
+		return fmt.Errorf("migrate %s from version %d: %w", s.path, v.Current, err)
+	}
+	s.log.Info().Str("path", s.path).Uint("from", v.Current).Uint("to", v.Latest).Msg("sqlite schema migrated")
+	return nil
+}
+
+// migrateTo migrates the schema up (or down) to version.
+func (s *Store) migrateTo(version uint) error {
 	// golang-migrate closes the database it is given, so it gets its own
 	// connection; this process holds the file lock, so nothing else writes.
 	db, err := sql.Open("sqlite", s.dsn)
 	if err != nil {
-		return fmt.Errorf("migrate %s: %w", s.path, err)
+		return err
 	}
 	db.SetMaxOpenConns(1)
 	drv, err := migratesqlite.WithInstance(db, &migratesqlite.Config{})
 	if err != nil {
 		db.Close()
-		return fmt.Errorf("migrate %s: %v", s.path, err)
+		return fmt.Errorf("%v", err)
 	}
 	src, err := iofs.New(migrations, "migrations")
 	if err != nil {
 		drv.Close()
-		return fmt.Errorf("migrate %s: %w", s.path, err)
+		return err
 	}
 	m, err := migrate.NewWithInstance("iofs", src, "sqlite", drv)
 	if err != nil {
 		drv.Close()
-		return fmt.Errorf("migrate %s: %v", s.path, err)
+		return fmt.Errorf("%v", err)
 	}
 	defer m.Close()
-	if err := m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
-		return fmt.Errorf("migrate %s from version %d: %v", s.path, v.Current, err)
+	if err := m.Migrate(version); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return fmt.Errorf("%v", err)
 	}
-	s.log.Info().Str("path", s.path).Uint("from", v.Current).Uint("to", v.Latest).Msg("sqlite schema migrated")
 	return nil
 }

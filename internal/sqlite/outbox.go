@@ -294,7 +294,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c ledger.Claim) ([]ledger.C
 	if c.Limit <= 0 || c.Lease <= 0 {
 		return nil, fmt.Errorf("claim deliveries: limit and lease must be positive: %w", ledger.ErrInvalid)
 	}
-	now := claimTime(c.Now, s)
+	now := s.at(c.Now)
 	token := s.ids.New(now)
 	var out []ledger.ClaimedDelivery
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -353,8 +353,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c ledger.Claim) ([]ledger.C
 	return out, nil
 }
 
-// claimTime is c.Now truncated like stored times, or the store's clock.
-func claimTime(t time.Time, s *Store) time.Time {
+// at is t as stored (UTC, microseconds), or the store's clock when zero.
+func (s *Store) at(t time.Time) time.Time {
 	if t.IsZero() {
 		return s.now()
 	}
@@ -375,10 +375,7 @@ func (s *Store) FailDelivery(ctx context.Context, id, token string, a ledger.Del
 }
 
 func (s *Store) finishDelivery(ctx context.Context, id, token string, a ledger.DeliveryAttempt, status string, retryAt time.Time) error {
-	at := a.At
-	if at.IsZero() {
-		at = s.now()
-	}
+	at := s.at(a.At)
 	return s.write(ctx, func(tx *sql.Tx) error {
 		var attempts int
 		err := tx.QueryRowContext(ctx, `UPDATE deliveries SET status = ?, attempts = attempts + 1, last_attempt_at = ?, last_http_status = ?, last_error = ?,

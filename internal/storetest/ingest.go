@@ -47,6 +47,11 @@ var ingestTests = []test{
 		if done.Status != ledger.JobDone || done.Outcome != "archived" || done.FinishedAt.IsZero() || done.Lease.Token != "" {
 			t.Fatalf("done %+v", done)
 		}
+		byID, err := s.GetIngestJob(ctx, j.ID)
+		ok(t, err)
+		if byID.Status != ledger.JobDone || byID.Attempts != 1 || byID.Path != "inbox/a.xml" || byID.Size != 42 {
+			t.Fatalf("job by id %+v", byID)
+		}
 		found, err := s.FindIngestJob(ctx, hashOf("a.xml"))
 		ok(t, err)
 		if found.ID != j.ID || found.Detail != "archive/ab/abcd.xml" {

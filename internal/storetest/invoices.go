@@ -3,7 +3,6 @@ package storetest
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"testing"
 
 	"github.com/lettrage/lettrage/internal/ledger"
@@ -53,20 +52,26 @@ var invoiceTests = []test{
 		if c2, err := s.GetCustomer(ctx, "C2"); err != nil || c2.Segment != "public" {
 			t.Fatalf("customer C2 %+v, %v", c2, err)
 		}
-		// Re-import: new amount and due date, and one invoice missing.
+		// A full re-import: a new amount and due date for A, C as it is,
+		// B missing.
 		a.Amount, a.Open, a.DueDate = eurs(12000), eurs(12000), day(20)
-		res2 := importInvoices(t, s, a, c)
-		if res2.Created != 0 || res2.Updated != 2 || res2.ImportID <= res.ImportID {
-			t.Fatalf("second import %+v", res2)
+		full := func(invs ...ledger.Invoice) ledger.ImportResult {
+			res, err := s.UpsertInvoices(ctx, ledger.InvoiceImport{Source: "test", Full: true, Invoices: invs}, anyWrite[ledger.ImportResult]("import"))
+			ok(t, err)
+			return res
+		}
+		res2 := full(a, c)
+		if res2.Created != 0 || res2.Updated != 2 || res2.Changed != 1 || res2.Absent != 1 || res2.ImportID <= res.ImportID {
+			t.Fatalf("second import %+v: want A updated, C unchanged, B absent", res2)
 		}
 		if got := getInvoice(t, s, "A"); got.Amount != eurs(12000) || got.Open != eurs(12000) || got.DueDate != day(20) {
 			t.Fatalf("updated invoice A %+v", got)
 		}
-		// B is not deleted: it is listed as absent from the last import.
-		absent, err := s.ListInvoices(ctx, ledger.InvoiceFilter{NotInImport: res2.ImportID})
+		// B is not deleted: it is listed as absent.
+		absent, err := s.ListInvoices(ctx, ledger.InvoiceFilter{Absent: true})
 		ok(t, err)
-		if len(absent) != 1 || absent[0].ID != "B" {
-			t.Fatalf("absent from last import: %+v", absent)
+		if len(absent) != 1 || absent[0].ID != "B" || absent[0] != getInvoice(t, s, "B") {
+			t.Fatalf("absent from the last full import: %+v", absent)
 		}
 		latest, err := s.LatestImport(ctx)
 		ok(t, err)
@@ -76,17 +81,27 @@ var invoiceTests = []test{
 		// The journal shows each invoice's creation and change.
 		journal, err := s.ListAudit(ctx, ledger.AuditFilter{InvoiceID: "A"})
 		ok(t, err)
-		if len(journal) != 2 || journal[0].Action != "invoices.imported" || journal[0].EntityID != fmt.Sprint(res.ImportID) ||
-			journal[1].Action != "invoice.updated" || !beforeAfter(t, journal[1].Details, "amount_minor", 10000, 12000) {
+		if len(journal) != 2 || journal[0].Action != "invoice.created" || journal[1].Action != "invoice.updated" ||
+			!beforeAfter(t, journal[1].Details, "amount_minor", 10000, 12000) {
 			t.Fatalf("journal of A: %+v", journal)
 		}
-		// Re-importing the same batch changes nothing visible.
-		importInvoices(t, s, a, c)
+		// Re-importing the same batch changes nothing.
+		if res3 := full(a, c); res3.Updated != 2 || res3.Changed != 0 || res3.Absent != 1 {
+			t.Fatalf("identical import %+v", res3)
+		}
 		if got := getInvoice(t, s, "A"); got.Amount != eurs(12000) || got.Open != eurs(12000) {
 			t.Fatalf("invoice A after identical import %+v", got)
 		}
 		if journal, _ := s.ListAudit(ctx, ledger.AuditFilter{InvoiceID: "A"}); len(journal) != 2 {
 			t.Fatalf("identical import journaled changes: %+v", journal)
+		}
+		// A partial import mentioning B brings it back; one that does not
+		// mention A marks nothing.
+		if res4 := importInvoices(t, s, b); res4.Updated != 1 || res4.Changed != 0 || res4.Absent != 0 {
+			t.Fatalf("partial import of B %+v", res4)
+		}
+		if absent, _ := s.ListInvoices(ctx, ledger.InvoiceFilter{Absent: true}); len(absent) != 0 {
+			t.Fatalf("absent after B came back: %+v", absent)
 		}
 	}},
 	{"Invoices/ListFilters", func(t *testing.T, s ledger.Store) {

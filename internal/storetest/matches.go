@@ -69,6 +69,7 @@ var matchTests = []test{
 	{"Matches/ApplyLettersInvoices", func(t *testing.T, s ledger.Store) {
 		ctx := t.Context()
 		importInvoices(t, s, invoice("A", 10000), invoice("B", 5000))
+		ok(t, s.SyncEndpoints(ctx, endpoints()))
 		tx := storeCredit(t, s, "PAY1", 12000)
 		m := autoMatch(tx, 12000, alloc("A", 10000), alloc("B", 2000))
 		out, err := s.SaveMatch(ctx, m, ledger.Write[ledger.MatchOutcome]{Actor: "engine/test", Reason: "auto", Events: lettrageEvents})
@@ -93,13 +94,19 @@ var matchTests = []test{
 		if len(evs) != 2 || evs[0].Type != "lettrage.applied" || evs[1].Type != "invoice.paid" || evs[1].AggregateID != "A" {
 			t.Fatalf("events %+v", evs)
 		}
+		// The events travel with the lettrage: erp wants both, crm invoice.*.
+		ds, err := s.ListDeliveries(ctx, ledger.DeliveryFilter{Status: ledger.DeliveryPending})
+		ok(t, err)
+		if len(ds) != 3 {
+			t.Fatalf("%d deliveries of the lettrage events, want 3", len(ds))
+		}
 		journal, err := s.ListAudit(ctx, ledger.AuditFilter{InvoiceID: "A"})
 		ok(t, err)
 		var actions []string
 		for _, r := range journal {
 			actions = append(actions, r.Action)
 		}
-		if !equalStrings(actions, []string{"invoices.imported", "invoice.lettered", "match.applied"}) || journal[1].Actor != "engine/test" {
+		if !equalStrings(actions, []string{"invoice.created", "invoice.lettered", "match.applied"}) || journal[1].Actor != "engine/test" {
 			t.Fatalf("journal of A: %v", actions)
 		}
 		without, err := s.ListTransactions(ctx, ledger.TransactionFilter{WithoutMatch: true})

@@ -7,16 +7,14 @@ import (
 	"github.com/lettrage/lettrage/internal/ledger"
 )
 
-// Opener returns a fresh, migrated, empty store and arranges its cleanup.
-type Opener func(t *testing.T) ledger.Store
-
 // test is one conformance test against one fresh store.
 type test struct {
 	name string
 	fn   func(t *testing.T, s ledger.Store)
 }
 
-// Run runs every conformance test, each in parallel on its own store.
+// Run runs every conformance test, each in parallel on its own store:
+// open must return a fresh, migrated, empty store and arrange its cleanup.
 func Run(t *testing.T, open func(t *testing.T) ledger.Store) {
 	groups := [][]test{
 		schemaTests, statementTests, customerTests, invoiceTests, matchTests,
