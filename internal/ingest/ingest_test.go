@@ -466,7 +466,7 @@ func TestReplicasShareOneInbox(t *testing.T) {
 		// Two replicas on one data directory; on PostgreSQL each has its
 		// own connection pool, as separate processes would.
 		second := e.store
-		if eng.name == "postgres" {
+		if eng.Name == "postgres" {
 			second = e.reopen()
 		}
 		e.start()

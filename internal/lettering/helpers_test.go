@@ -5,23 +5,18 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
 
 	"github.com/lettrage/lettrage/internal/ledger"
-	"github.com/lettrage/lettrage/internal/postgres"
-	"github.com/lettrage/lettrage/internal/sqlite"
+	storeengines "github.com/lettrage/lettrage/internal/storetest/engines"
 )
 
 func TestMain(m *testing.M) {
@@ -30,86 +25,14 @@ func TestMain(m *testing.M) {
 
 // engine opens a fresh, migrated store of one engine; reopen gives another
 // store on the same database, as a restarted process would have.
-type engine struct {
-	name string
-	open func(t *testing.T) (s ledger.Store, reopen func() ledger.Store)
-}
+type engine = storeengines.Engine
 
-func engines(t *testing.T) []engine {
-	t.Helper()
-	out := []engine{{name: "sqlite", open: openSQLite}}
-	if os.Getenv("LETTRAGE_TEST_PG_DSN") != "" {
-		out = append(out, engine{name: "postgres", open: openPostgres})
-	} else {
-		t.Log("SKIPPING the PostgreSQL variant: LETTRAGE_TEST_PG_DSN is not set, so lettering on PostgreSQL is NOT TESTED; " +
-			"set LETTRAGE_TEST_PG_DSN='postgres://postgres@127.0.0.1:5432/test?sslmode=disable'")
-	}
-	return out
-}
+// engines returns SQLite, and PostgreSQL when LETTRAGE_TEST_PG_DSN is set.
+func engines(t *testing.T) []engine { return storeengines.All(t, "lettering") }
 
+// forEngines runs f as a subtest on every engine.
 func forEngines(t *testing.T, f func(t *testing.T, e engine)) {
-	for _, e := range engines(t) {
-		t.Run(e.name, func(t *testing.T) { f(t, e) })
-	}
-}
-
-func openSQLite(t *testing.T) (ledger.Store, func() ledger.Store) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), sqlite.FileName)
-	open := func() ledger.Store {
-		s, err := sqlite.Open(context.Background(), path, sqlite.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if err := s.Migrate(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	return open(), open
-}
-
-func openPostgres(t *testing.T) (ledger.Store, func() ledger.Store) {
-	t.Helper()
-	dsn := os.Getenv("LETTRAGE_TEST_PG_DSN")
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "lettering_" + hex.EncodeToString(b[:])
-	pgExec(t, dsn, `CREATE SCHEMA `+schema)
-	t.Cleanup(func() { pgExec(t, dsn, `DROP SCHEMA `+schema+` CASCADE`) })
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	open := func() ledger.Store {
-		s, err := postgres.Open(context.Background(), u.String(), postgres.Options{MaxConns: 6})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if err := s.Migrate(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	return open(), open
-}
-
-func pgExec(t *testing.T, dsn, sql string) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
+	storeengines.ForEach(t, "lettering", f)
 }
 
 // syncBuffer is a log sink safe for concurrent writers.
@@ -142,7 +65,7 @@ type env struct {
 
 func newEnv(t *testing.T, e engine) *env {
 	t.Helper()
-	s, reopen := e.open(t)
+	s, reopen := e.Open(t)
 	m, err := NewMetrics(prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)

@@ -458,7 +458,7 @@ func TestConcurrentRunnersDecideEachCreditOnce(t *testing.T) {
 		// Replicas: on PostgreSQL each with its own pool, as processes
 		// would have.
 		stores := []ledger.Store{e.store, e.store, e.store}
-		if eng.name == "postgres" {
+		if eng.Name == "postgres" {
 			stores[1], stores[2] = e.reopen(), e.reopen()
 		}
 		errs := make(chan error, len(stores)*3)
