@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -23,6 +24,7 @@ func Parse(r io.Reader) ([]ledger.Invoice, []ledger.Customer, error) {
 	if head, err := br.Peek(3); err == nil && bytes.Equal(head, bom) {
 		br.Discard(3)
 	}
+	rows := estimateRows(r, br)
 	cr := csv.NewReader(br)
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1
@@ -37,7 +39,7 @@ func Parse(r io.Reader) ([]ledger.Invoice, []ledger.Customer, error) {
 	if herr != nil {
 		return nil, nil, herr
 	}
-	b := newBuilder(0)
+	b := newBuilder(rows)
 	var rec []string
 	get := func(col string) (string, bool) {
 		i, ok := cols[col]
@@ -123,4 +125,26 @@ func utf8Record(rec []string) bool {
 		}
 	}
 	return true
+}
+
+// estimateRows guesses how many records a file holds, from its size and
+// the length of its first lines, so that millions of invoices are stored
+// without the slice doubling (and copying) as it grows. It returns 0 when
+// r is not a file.
+func estimateRows(r io.Reader, br *bufio.Reader) int {
+	f, ok := r.(*os.File)
+	if !ok {
+		return 0
+	}
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return 0
+	}
+	head, _ := br.Peek(64 << 10)
+	lines := bytes.Count(head, []byte{'\n'})
+	if lines < 2 {
+		return 0
+	}
+	est := st.Size() / int64(len(head)/lines)
+	return int(min(est+est/20+16, 100_000_000))
 }

@@ -188,3 +188,28 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseFileSized(t *testing.T) {
+	t.Parallel()
+	path := t.TempDir() + "/invoices.csv"
+	var b strings.Builder
+	b.WriteString(header)
+	for i := 0; i < 3000; i++ {
+		fmt.Fprintf(&b, "I%d,FA-%06d,C%d,Customer %d,%d.00,EUR,2026-01-01,2026-02-01,,,\n", i, i, i%50, i%50, 10+i)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	invs, _, err := Parse(f)
+	if err != nil || len(invs) != 3000 {
+		t.Fatalf("%d invoices, %v", len(invs), err)
+	}
+	if cap(invs) < 3000 || cap(invs) > 3600 {
+		t.Errorf("capacity %d for 3000 rows: the size estimate is off", cap(invs))
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/lettrage/lettrage/internal/ledger"
 	"github.com/lettrage/lettrage/matchers"
@@ -40,15 +41,19 @@ type builder struct {
 	// ids and wheres list every record's invoice_id and line (CSV) or
 	// position (JSON), for the duplicate check at the end: cheaper than a
 	// map of millions of strings.
-	ids    []string
-	wheres []int32
-	json   bool
+	ids      []string
+	wheres   []int32
+	json     bool
+	lastCust int // the customer of the previous record (exports group them)
 }
 
 func newBuilder(sizeHint int) *builder {
 	return &builder{
 		invoices: make([]ledger.Invoice, 0, sizeHint),
-		custIdx:  make(map[string]int),
+		custIdx:  make(map[string]int, sizeHint/4),
+		ids:      make([]string, 0, sizeHint),
+		wheres:   make([]int32, 0, sizeHint),
+		lastCust: -1,
 	}
 }
 
@@ -179,13 +184,38 @@ func (b *builder) date(get field, col string, bad func(string, string, ...any), 
 		*ok = false
 		return ledger.Date{}
 	}
-	d, err := ledger.ParseDate(s)
+	d, err := parseDate(s)
 	if err != nil || len(s) != 10 {
 		bad(col, "date %q: want YYYY-MM-DD", s)
 		*ok = false
 		return ledger.Date{}
 	}
 	return d
+}
+
+// parseDate parses YYYY-MM-DD without time.Parse's generality (millions of
+// rows), falling back to ledger.ParseDate for anything unusual.
+func parseDate(s string) (ledger.Date, error) {
+	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
+		y, ok1 := digits(s[:4])
+		m, ok2 := digits(s[5:7])
+		d, ok3 := digits(s[8:])
+		if ok1 && ok2 && ok3 && m >= 1 && m <= 12 && d >= 1 && d <= 28 {
+			return ledger.Date{Year: y, Month: time.Month(m), Day: d}, nil
+		}
+	}
+	return ledger.ParseDate(s)
+}
+
+func digits(s string) (int, bool) {
+	v := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		v = v*10 + int(s[i]-'0')
+	}
+	return v, true
 }
 
 // parseAmount parses a decimal amount with '.' as the separator, exactly.
@@ -203,13 +233,17 @@ func parseAmount(s string, cur ledger.Currency) (ledger.Money, error) {
 // customer aggregates a customer from its invoices: the first name is its
 // name, other names become aliases; IBANs are merged.
 func (b *builder) customer(id, name string, ibans []string) *ledger.Customer {
-	k, ok := b.custIdx[id]
+	k, ok := b.lastCust, b.lastCust >= 0 && b.lastCust < len(b.customers) && b.customers[b.lastCust].ID == id
+	if !ok {
+		k, ok = b.custIdx[id]
+	}
 	if !ok {
 		id, name = strings.Clone(id), strings.Clone(name)
 		k = len(b.customers)
 		b.custIdx[id] = k
 		b.customers = append(b.customers, ledger.Customer{ID: id, Name: name})
 	}
+	b.lastCust = k
 	c := &b.customers[k]
 	if name != c.Name && !contains(c.Aliases, name) {
 		c.Aliases = append(c.Aliases, strings.Clone(name))
