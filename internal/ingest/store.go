@@ -22,6 +22,9 @@ type Store interface {
 
 	EnqueueIngestJob(ctx context.Context, j ledger.IngestJob) (ledger.IngestJob, bool, error)
 	ClaimIngestJobs(ctx context.Context, c ledger.Claim) ([]ledger.IngestJob, error)
+	// ReleaseIngestJobs hands back, at start, the jobs this replica's
+	// previous incarnation held when it died.
+	ReleaseIngestJobs(ctx context.Context, worker string, now time.Time) (int, error)
 	CompleteIngestJob(ctx context.Context, id, token, outcome, detail string) (ledger.IngestJob, error)
 	FailIngestJob(ctx context.Context, id, token, errMsg string, retryAt time.Time) (ledger.IngestJob, error)
 	FindIngestJob(ctx context.Context, fileHash string) (ledger.IngestJob, error)

@@ -120,6 +120,14 @@ func (w *Watcher) Run(ctx context.Context) error {
 		}
 	}
 
+	// Jobs this replica held when it last stopped (killed, crashed) are
+	// ours again at once instead of after their lease: replica names are
+	// unique among running replicas, and this one has just started.
+	if n, err := w.cfg.Store.ReleaseIngestJobs(ctx, w.cfg.Replica, w.cfg.Now()); err != nil {
+		w.log.Warn().Err(err).Msg("cannot release the jobs of a previous run; they wait for their leases")
+	} else if n > 0 {
+		w.log.Info().Int("jobs", n).Msg("released the jobs of a previous run")
+	}
 	w.rescan(ctx) // recovers own processing/ first, then lists inbox/
 	var wg sync.WaitGroup
 	wg.Add(1)

@@ -384,6 +384,13 @@ type IngestStore interface {
 	// (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL); a job whose worker
 	// died is handed out again once its lease expires, so none is lost.
 	ClaimIngestJobs(ctx context.Context, c Claim) ([]IngestJob, error)
+	// ReleaseIngestJobs queues again, due at now and without counting an
+	// attempt, every running job leased by worker. A worker calls it when
+	// it starts, for the jobs its previous incarnation held when it died,
+	// so they need not wait for their leases to expire; worker names must
+	// therefore be unique among running workers. It returns how many jobs
+	// it released. Idempotent.
+	ReleaseIngestJobs(ctx context.Context, worker string, now time.Time) (int, error)
 	// CompleteIngestJob marks a running job done with its outcome and
 	// detail. ErrConflict when token is not the job's current lease;
 	// ErrNotFound.

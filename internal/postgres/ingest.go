@@ -90,6 +90,26 @@ func (s *Store) ClaimIngestJobs(ctx context.Context, c ledger.Claim) ([]ledger.I
 	return out, nil
 }
 
+// ReleaseIngestJobs queues again the running jobs leased by worker.
+func (s *Store) ReleaseIngestJobs(ctx context.Context, worker string, now time.Time) (int, error) {
+	if worker == "" {
+		return 0, fmt.Errorf("release ingest jobs: no worker: %w", ledger.ErrInvalid)
+	}
+	at := s.at(now)
+	var n int64
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE ingest_jobs SET status = 'queued', next_at = $1, lease_token = NULL, lease_worker = NULL,
+				lease_until = NULL, updated_at = $2
+			WHERE status = 'running' AND lease_worker = $3`, at, s.now(), worker)
+		if err != nil {
+			return translate(err, "release ingest jobs")
+		}
+		n = tag.RowsAffected()
+		return nil
+	})
+	return int(n), err
+}
+
 func sortJobs(js []ledger.IngestJob) {
 	slices.SortFunc(js, func(a, b ledger.IngestJob) int { return strings.Compare(a.ID, b.ID) })
 }

@@ -14,6 +14,40 @@ func job(name string) ledger.IngestJob {
 }
 
 var ingestTests = []test{
+	{"Ingest/ReleaseOwnJobsAtStart", func(t *testing.T, s ledger.Store) {
+		ctx := t.Context()
+		for _, name := range []string{"mine.xml", "theirs.xml"} {
+			_, _, err := s.EnqueueIngestJob(ctx, job(name))
+			ok(t, err)
+		}
+		now := time.Now()
+		mine, err := s.ClaimIngestJobs(ctx, ledger.Claim{Worker: "replica-a", Limit: 1, Lease: time.Hour, Now: now})
+		ok(t, err)
+		theirs, err := s.ClaimIngestJobs(ctx, ledger.Claim{Worker: "replica-b", Limit: 1, Lease: time.Hour, Now: now})
+		ok(t, err)
+		if len(mine) != 1 || len(theirs) != 1 {
+			t.Fatalf("claimed %d and %d jobs, want 1 and 1", len(mine), len(theirs))
+		}
+		_, err = s.ReleaseIngestJobs(ctx, "", now)
+		wantErr(t, err, ledger.ErrInvalid, "release without a worker")
+		// replica-a restarts: its job is due again at once, replica-b's keeps its lease.
+		n, err := s.ReleaseIngestJobs(ctx, "replica-a", now)
+		ok(t, err)
+		if n != 1 {
+			t.Fatalf("released %d jobs, want 1", n)
+		}
+		again, err := s.ClaimIngestJobs(ctx, ledger.Claim{Worker: "replica-a", Limit: 5, Lease: time.Hour, Now: now.Add(time.Second)})
+		ok(t, err)
+		if len(again) != 1 || again[0].ID != mine[0].ID || again[0].Attempts != 2 {
+			t.Fatalf("claimed after release %+v, want only %s on its second attempt", again, mine[0].ID)
+		}
+		// The old lease token no longer completes the job.
+		_, err = s.CompleteIngestJob(ctx, mine[0].ID, mine[0].Lease.Token, "archived", "")
+		wantErr(t, err, ledger.ErrConflict, "complete with a released lease")
+		if n, err := s.ReleaseIngestJobs(ctx, "replica-c", now); err != nil || n != 0 {
+			t.Fatalf("released %d jobs of an unknown worker, %v", n, err)
+		}
+	}},
 	{"Ingest/EnqueueClaimComplete", func(t *testing.T, s ledger.Store) {
 		ctx := t.Context()
 		j, created, err := s.EnqueueIngestJob(ctx, job("a.xml"))
