@@ -53,7 +53,7 @@ func testBadInput(t *testing.T, database string) {
 	rcv := &receiver{t: t, secret: webhook.NewSecret()}
 	srv := httptest.NewServer(rcv)
 	defer srv.Close()
-	const settle = time.Second
+	const settle = 1500 * time.Millisecond
 	d := newDaemon(t, daemonSettings{database: database, receiverURL: srv.URL, secret: rcv.secret,
 		settleTime: settle, rescan: 500 * time.Millisecond, maxFileBytes: maxFileBytes})
 	d.start(t)
@@ -63,9 +63,9 @@ func testBadInput(t *testing.T, database string) {
 	inbox := filepath.Join(d.dataDir, "inbox")
 	in := func(name string) string { return filepath.Join(inbox, name) }
 
-	// A statement written under its final name in 25 chunks, one every
-	// 100 ms: 2.5 s of writing, ten chunks per settle time. It must not be
-	// taken before its last byte.
+	// A statement written under its final name in 40 chunks, one every
+	// 100 ms: 4 s of writing, well over the settle time, with fifteen
+	// chunks per settle time. It must not be taken before its last byte.
 	slowDone := make(chan error, 1)
 	go func() {
 		f, err := os.OpenFile(in("slow.xml"), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
@@ -75,7 +75,7 @@ func testBadInput(t *testing.T, database string) {
 		}
 		defer f.Close()
 		data := slow.Data
-		const chunks = 25
+		const chunks = 40
 		for i := range chunks {
 			part := data[i*len(data)/chunks : (i+1)*len(data)/chunks]
 			if _, err := f.Write(part); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -319,11 +320,17 @@ func (d *daemon) start(t *testing.T) {
 	})
 }
 
-// kill sends SIGKILL and waits for the process to be gone.
+// kill sends SIGKILL and waits for the process to be gone. It fails the
+// test if the daemon had already stopped on its own.
 func (d *daemon) kill(t *testing.T) {
 	t.Helper()
-	if err := d.signal(syscall.SIGKILL, 10*time.Second); err == nil {
-		t.Fatal("daemon killed with SIGKILL exited without an error")
+	err := d.signal(syscall.SIGKILL, 10*time.Second)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		t.Fatalf("daemon killed with SIGKILL: %v", err)
+	}
+	if ws, ok := exit.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Fatalf("daemon had stopped on its own before the SIGKILL: %v", err)
 	}
 }
 
@@ -343,7 +350,13 @@ func (d *daemon) signal(sig syscall.Signal, within time.Duration) error {
 		panic("signal to a daemon that is not running")
 	}
 	if err := cmd.Process.Signal(sig); err != nil {
-		return err
+		// Already exited: report how.
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(within):
+			return err
+		}
 	}
 	select {
 	case err := <-done:

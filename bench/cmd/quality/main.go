@@ -119,8 +119,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 	if len(failures) > 0 {
 		fmt.Fprintln(out, "## Failing examples")
 		fmt.Fprintln(out)
+		shown := map[uint64]bool{}
 		for _, r := range failures {
-			bench.WriteFailures(out, r, *examples)
+			n := *examples
+			if shown[r.Seed] {
+				n = 0 // same corpus in another mode: counts only
+			}
+			shown[r.Seed] = true
+			bench.WriteFailures(out, r, n)
 		}
 	}
 	if mdBuf != nil {
