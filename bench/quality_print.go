@@ -53,6 +53,26 @@ func WriteQualityTable(w io.Writer, r *Report) {
 	fmt.Fprintln(w)
 }
 
+// WriteGoalSummary writes one line per run with the four goal figures.
+func WriteGoalSummary(w io.Writer, reports []*Report) {
+	if len(reports) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "### Goals by seed and mode")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| seed | mode | auto precision | ref/IBAN lettered auto | right proposal offered | unrelated auto | all goals |")
+	fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|---|")
+	for _, r := range reports {
+		g := r.Goals()
+		met := "yes"
+		if !r.Met() {
+			met = "**no**"
+		}
+		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %d | %s |\n", r.Seed, r.Mode, pct(g[0].Value), pct(g[1].Value), pct(g[2].Value), int(g[3].Value), met)
+	}
+	fmt.Fprintln(w)
+}
+
 // frac writes "a/b (p %)", or "–" when b is zero.
 func frac(a, b int) string {
 	if b == 0 {

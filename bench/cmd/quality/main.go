@@ -89,7 +89,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 		out = io.MultiWriter(stdout, mdBuf)
 	}
 	allMet := true
-	var failures []*bench.Report
+	var failures, all []*bench.Report
 	for _, seed := range seedList {
 		cfg.Seed = seed
 		t0 := time.Now()
@@ -110,12 +110,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, er
 			}
 			fmt.Fprintf(stderr, "seed %d, %s: matched in %s\n", seed, mode, time.Since(t0).Round(time.Millisecond))
 			bench.WriteQualityTable(out, r)
+			all = append(all, r)
 			if !r.Met() {
 				allMet = false
 				failures = append(failures, r)
 			}
 		}
 	}
+	bench.WriteGoalSummary(out, all)
 	if len(failures) > 0 {
 		fmt.Fprintln(out, "## Failing examples")
 		fmt.Fprintln(out)
