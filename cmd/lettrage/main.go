@@ -31,11 +31,13 @@ type command struct {
 // once it is built.
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {"run the daemon: watched inbox, lettrage, webhooks, HTTP API, /metrics", runServe},
-		"migrate": {"apply the store migrations (serve does it at start too)", runMigrate},
-		"parse":   {"parse statements (CAMT.053, CFONB 120), check balances, print a summary per statement", runParse},
-		"match":   {"letter the statements' credits against the invoices of a CSV, offline", runMatch},
-		"version": {"print version, commit, build date and Go version", runVersion},
+		"serve":       {"run the daemon: watched inbox, lettrage, webhooks, HTTP API, /metrics", runServe},
+		"migrate":     {"apply the store migrations (serve does it at start too)", runMigrate},
+		"parse":       {"parse statements (CAMT.053, CFONB 120), check balances, print a summary per statement", runParse},
+		"match":       {"letter the statements' credits against the invoices of a CSV, offline", runMatch},
+		"version":     {"print version, commit, build date and Go version", runVersion},
+		"healthcheck": {"probe a running daemon's /healthz (for images without curl); exit 0 when healthy", runHealthcheck},
+		"dunning":     {"dunning run --as-of DATE [--dry-run] [--json]: evaluate open invoices and store stage changes", runDunning},
 	}
 }
 

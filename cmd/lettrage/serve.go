@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/lettrage/lettrage/internal/config"
+	"github.com/lettrage/lettrage/internal/dunningrun"
 	"github.com/lettrage/lettrage/internal/httpapi"
 	"github.com/lettrage/lettrage/internal/ingest"
 	"github.com/lettrage/lettrage/internal/ledger"
@@ -119,6 +121,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "lettrage serve: configuration: %v\n", err)
 		return exitFailure
 	}
+	if _, err := loadPolicy(cfg); err != nil {
+		fmt.Fprintf(stderr, "lettrage serve: configuration: %v\n", err)
+		return exitFailure
+	}
 	if checkOnly {
 		r := cfg.Redacted()
 		db := r.Database
@@ -176,7 +182,10 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	}
 
 	host, _ := os.Hostname()
-	worker := fmt.Sprintf("%s:%d", host, os.Getpid())
+	// Stable across restarts (not host:pid), so a restarted daemon releases
+	// the deliveries it held when it was killed instead of waiting for their
+	// leases; unique per host, like the ingest replica.
+	worker := host + "/webhook"
 
 	whMetrics, err := webhook.NewMetrics(reg)
 	if err != nil {
@@ -241,6 +250,10 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	if err != nil {
 		return err
 	}
+	dunRunner, dunScheduler, err := dunningParts(cfg, st, loc, reg, log, dispatcher.Notify)
+	if err != nil {
+		return err
+	}
 	var draining atomic.Bool
 	tokens := make([]httpapi.Token, 0, len(cfg.API.Tokens))
 	for _, t := range cfg.API.Tokens {
@@ -261,6 +274,7 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 		Tokens:   tokens,
 		Clock:    time.Now,
 		Location: loc,
+		Dunning:  dunRunner,
 		Limits:   httpapi.Limits{MaxImportBytes: cfg.API.MaxBodyBytes},
 	})
 	if err != nil {
@@ -291,6 +305,9 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	start("webhook dispatcher", dispatcher.Run)
 	start("lettering", letterer.Run)
 	start("ingest", watcher.Run)
+	if dunScheduler != nil {
+		start("dunning scheduler", dunScheduler.Run)
+	}
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
 
@@ -323,6 +340,33 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	}
 	log.Info().Msg("lettrage stopped")
 	return runErr
+}
+
+// dunningParts builds the dunning runner (for the API and the schedule)
+// and, unless dunning.schedule is empty, its cron scheduler.
+func dunningParts(cfg config.Config, st ledger.Store, loc *time.Location, reg prometheus.Registerer, log zerolog.Logger, notify func()) (*dunningrun.Runner, *dunningrun.Scheduler, error) {
+	policy, err := loadPolicy(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := dunningrun.NewMetrics(reg)
+	if err != nil {
+		return nil, nil, err
+	}
+	dlog := log.With().Str("component", "dunning").Logger()
+	r, err := dunningrun.New(dunningrun.Config{Store: st, Policy: policy, Location: loc, Logger: dlog, Metrics: m, OnEvents: notify})
+	if err != nil {
+		return nil, nil, err
+	}
+	if strings.TrimSpace(cfg.Dunning.Schedule) == "" {
+		dlog.Info().Msg("dunning.schedule is empty: no scheduled dunning runs (lettrage dunning run --as-of runs one)")
+		return r, nil, nil
+	}
+	sched, err := dunningrun.NewScheduler(r, st, cfg.Dunning.Schedule, loc, dlog, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, sched, nil
 }
 
 // buildInfo exposes the version as lettrage_build_info{version,commit,goversion} 1.

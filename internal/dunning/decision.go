@@ -44,7 +44,8 @@ type Decision struct {
 	// AmountDue is the open amount.
 	AmountDue ledger.Money
 	// Penalties and Indemnity are accrued as of AsOf on an open case, when
-	// AccruedKnown; otherwise AccruedNote says why (a missing rate row).
+	// AccruedKnown; otherwise AccruedNote says why (a missing rate row:
+	// "unavailable: no rate for period 2026-H2").
 	Penalties    ledger.Money
 	Indemnity    ledger.Money
 	AccruedKnown bool
@@ -112,6 +113,10 @@ type Letter struct {
 	Indemnity ledger.Money // fixed recovery indemnity, zero when not owed
 	Total     ledger.Money // AmountDue + Penalties + Indemnity
 	Deadline  ledger.Date
+	// PenaltiesUnavailable, when not empty, says why Penalties (and Rate)
+	// could not be computed ("unavailable: no rate for period 2026-H2"):
+	// they are zero and Total leaves them out.
+	PenaltiesUnavailable string
 }
 
 // CloseReason is why a case closes.
@@ -137,6 +142,9 @@ type Closure struct {
 	// review when the payment date is unknown, empty when nothing accrued.
 	Disposition Disposition
 	Note        string
+	// PenaltiesUnavailable, when not empty, says why Penalties could not be
+	// computed (a half-year without a rate row); Disposition is review.
+	PenaltiesUnavailable string
 }
 
 // RunLine is one line of `lettrage dunning run --json` (contract.md).
@@ -155,6 +163,9 @@ type RunLine struct {
 	Deadline   *string `json:"deadline"`
 	Reason     string  `json:"reason"`
 	Route      string  `json:"route,omitempty"`
+	// PenaltiesNote says why penalties could not be computed (then
+	// Penalties is "0.00" and must not be read as nothing owed).
+	PenaltiesNote string `json:"penalties_note,omitempty"`
 }
 
 // Pseudo stages and actions of run lines that are not stage transitions.
@@ -186,6 +197,7 @@ func (d Decision) Lines(explain bool) []RunLine {
 		l := base(t.From, t.To)
 		l.Action = string(t.Action)
 		l.Penalties, l.Indemnity = t.Letter.Penalties.String(), t.Letter.Indemnity.String()
+		l.PenaltiesNote = t.Letter.PenaltiesUnavailable
 		if !t.Deadline.IsZero() {
 			l.Deadline = strPtr(t.Deadline.String())
 		}
@@ -206,6 +218,7 @@ func (d Decision) Lines(explain bool) []RunLine {
 			l.Indemnity = c.Indemnity.String()
 		}
 		l.Reason = c.Note
+		l.PenaltiesNote = c.PenaltiesUnavailable
 		ls = append(ls, l)
 	}
 	if explain && len(d.Holds) > 0 {

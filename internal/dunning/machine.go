@@ -99,7 +99,8 @@ func Next(c Case, now ledger.Date, p Policy) (Decision, error) {
 	} else if !errors.Is(err, ErrMissingRate) {
 		return fail(err)
 	} else {
-		d.AccruedNote = err.Error()
+		d.AccruedNote = PenaltiesUnavailable(err)
+		d.Indemnity = Indemnity(terms.Indemnity, inv.DueDate, now, c.IndemnityForbidden())
 	}
 
 	d.Holds = holdsOn(c, now, p)
@@ -297,21 +298,31 @@ func (m machine) enter(i, k int, dueSince ledger.Date, reason string) (Transitio
 		if t.Route, err = m.p.RouteFor(claim, m.c.disputed()); err != nil {
 			return Transition{}, fmt.Errorf("stage %s: %w", st.ID, err)
 		}
-		t.Reason += fmt.Sprintf("; route %s for a claim of %s (principal and penalties)", t.Route, claim)
+		if l.PenaltiesUnavailable != "" {
+			t.Reason += fmt.Sprintf("; route %s for a claim of %s (principal only: penalties %s)", t.Route, claim, l.PenaltiesUnavailable)
+		} else {
+			t.Reason += fmt.Sprintf("; route %s for a claim of %s (principal and penalties)", t.Route, claim)
+		}
 	}
 	return t, nil
 }
 
-// letter returns what the invoice owes as of today.
+// letter returns what the invoice owes as of today. A half-year without a
+// rate row does not stop the letter: its penalties (and rate) are left at
+// zero and PenaltiesUnavailable says why; no rate is ever guessed.
 func (m machine) letter() (Letter, error) {
 	inv := m.c.Invoice
 	l := Letter{InvoiceID: inv.ID, InvoiceNumber: inv.Number, CustomerID: inv.CustomerID, CustomerName: inv.CustomerName,
 		IssueDate: inv.IssueDate, DueDate: inv.DueDate, Amount: inv.Amount, AmountDue: inv.Open}
 	pen, err := accrued(m.c, m.now, m.terms, m.p.Rates)
-	if err != nil {
+	switch note := PenaltiesUnavailable(err); {
+	case note != "":
+		l.Penalties, l.PenaltiesUnavailable = ledger.Money{Currency: inv.Open.Currency}, note
+	case err != nil:
 		return Letter{}, err
+	default:
+		l.Penalties = pen
 	}
-	l.Penalties = pen
 	l.Indemnity = Indemnity(m.terms.Indemnity, inv.DueDate, m.now, m.c.IndemnityForbidden())
 	if m.now.After(inv.DueDate) {
 		l.DaysLate = m.now.DaysSince(inv.DueDate)
@@ -319,8 +330,16 @@ func (m machine) letter() (Letter, error) {
 		if m.terms.Rate.Reference == FirstHalfYear {
 			h = HalfYearOf(inv.DueDate.AddDays(1))
 		}
-		if l.Rate, err = m.terms.Rate.AnnualRate(m.p.Rates, h); err != nil {
+		rate, err := m.terms.Rate.AnnualRate(m.p.Rates, h)
+		switch note := PenaltiesUnavailable(err); {
+		case note != "":
+			if l.PenaltiesUnavailable == "" {
+				l.PenaltiesUnavailable = note
+			}
+		case err != nil:
 			return Letter{}, err
+		default:
+			l.Rate = rate
 		}
 	}
 	total, err := l.AmountDue.Add(l.Penalties)
@@ -367,12 +386,22 @@ func closure(c Case, terms LateFeeTerms, p Policy) (Closure, error) {
 	}
 	cl.DaysLate = cl.PaidOn.DaysSince(inv.DueDate)
 	pen, err := accrued(c, cl.PaidOn, terms, p.Rates)
-	if err != nil {
+	if note := PenaltiesUnavailable(err); note != "" {
+		cl.PenaltiesUnavailable = note
+	} else if err != nil {
 		return Closure{}, err
 	}
-	cl.Penalties = pen
+	cl.Penalties.Minor = pen.Minor
 	cl.Indemnity = Indemnity(terms.Indemnity, inv.DueDate, cl.PaidOn, c.IndemnityForbidden())
-	if cl.Penalties.Minor > 0 || cl.Indemnity.Minor > 0 {
+	switch {
+	case cl.PenaltiesUnavailable != "":
+		// Never dropped silently, never guessed: a human decides once the
+		// rate row exists.
+		cl.Disposition = DispositionReview
+		cl.Note = fmt.Sprintf("paid in full on %s, %d days late; penalties %s, indemnity %s: %s",
+			cl.PaidOn, cl.DaysLate, cl.PenaltiesUnavailable, cl.Indemnity, cl.Disposition)
+		return cl, nil
+	case cl.Penalties.Minor > 0 || cl.Indemnity.Minor > 0:
 		cl.Disposition = terms.OnPaidLate
 	}
 	cl.Note = fmt.Sprintf("paid in full on %s, %d days late; penalties %s and indemnity %s: %s",

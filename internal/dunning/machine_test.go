@@ -769,9 +769,6 @@ func TestNextErrors(t *testing.T) {
 		{"plan with a negative installment", func(c *Case) {
 			c.Plans = []PaymentPlan{{ID: "P", Agreed: day("2025-04-01"), Installments: []Installment{{day("2025-05-01"), eur("-1.00")}}}}
 		}, "2025-04-02", ledger.ErrInvalid},
-		{"no rate for the half-year", func(c *Case) {
-			c.Invoice.DueDate = day("2026-06-20")
-		}, "2026-07-01", ErrMissingRate},
 	}
 	for _, tt := range tests {
 		c := newCase("2025-03-31", "1200.00", "standard")
@@ -781,6 +778,37 @@ func TestNextErrors(t *testing.T) {
 			t.Errorf("%s: err = %v, want %v", tt.name, err, tt.target)
 		}
 	}
+	// A letter in a half-year without a rate row still goes out: the stage
+	// moves, the penalties are marked unavailable, never guessed.
+	c0 := newCase("2026-06-20", "1200.00", "standard")
+	c0.History = []StageEntry{{Stage: "courtesy", Entered: day("2026-06-17")}}
+	d0, err := Next(c0, day("2026-07-01"), p)
+	if err != nil {
+		t.Fatalf("letter in a half-year with no rate: %v", err)
+	}
+	if len(d0.Transitions) != 1 {
+		t.Fatalf("transitions = %+v", d0.Transitions)
+	}
+	l0 := d0.Transitions[0].Letter
+	if d0.Transitions[0].To != "reminder_1" || l0.PenaltiesUnavailable != "unavailable: no rate for period 2026-H2" ||
+		l0.Penalties != eur("0.00") || l0.Rate != 0 || l0.Indemnity != eur("40.00") || l0.Total != eur("1240.00") {
+		t.Errorf("letter without a rate = %+v", l0)
+	}
+	if ln := d0.Lines(false); len(ln) != 1 || ln[0].PenaltiesNote != l0.PenaltiesUnavailable {
+		t.Errorf("run lines = %+v", ln)
+	}
+	// Paid in full in 2026-H2: closed, penalties unavailable, a human decides.
+	paid := c0
+	paid.Invoice.Open = eur("0.00")
+	paid.Invoice.Status = ledger.InvoicePaid
+	paid.Payments = []Payment{{Date: day("2026-07-10"), Amount: eur("1200.00")}}
+	dp, err := Next(paid, day("2026-07-11"), p)
+	if err != nil {
+		t.Fatalf("closing in a half-year with no rate: %v", err)
+	}
+	if dp.Close == nil || dp.Close.Disposition != DispositionReview || dp.Close.PenaltiesUnavailable == "" || dp.Close.Indemnity != eur("40.00") {
+		t.Errorf("closure without a rate = %+v", dp.Close)
+	}
 	// A held case needs no rate: no letter goes out.
 	c := newCase("2026-06-20", "1200.00", "standard")
 	c.Disputes = []Dispute{{ID: "D", Reason: DisputeOther, Opened: day("2026-06-25")}}
@@ -788,7 +816,7 @@ func TestNextErrors(t *testing.T) {
 	if err != nil {
 		t.Fatalf("held case in a half-year with no rate: %v", err)
 	}
-	if d.AccruedKnown || !strings.Contains(d.Lines(true)[0].Reason, "penalties unknown: ") || !strings.Contains(d.AccruedNote, "no rate row for half-year 2026-H2") {
+	if d.AccruedKnown || !strings.Contains(d.Lines(true)[0].Reason, "penalties unknown: ") || d.AccruedNote != "unavailable: no rate for period 2026-H2" {
 		t.Errorf("held decision = %+v", d)
 	}
 }

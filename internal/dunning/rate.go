@@ -151,7 +151,34 @@ func (t RateTable) Lookup(h HalfYear) (HalfYearRate, error) {
 			return r, nil
 		}
 	}
-	return HalfYearRate{}, fmt.Errorf("%w %s", ErrMissingRate, h)
+	return HalfYearRate{}, &MissingRateError{Half: h}
+}
+
+// MissingRateError is the error of a lookup for a half-year the table has
+// no row for; errors.Is(err, ErrMissingRate) holds.
+type MissingRateError struct {
+	Half HalfYear
+}
+
+// Error says which half-year has no row.
+func (e *MissingRateError) Error() string { return fmt.Sprintf("%s %s", ErrMissingRate, e.Half) }
+
+// Is makes errors.Is(err, ErrMissingRate) true.
+func (e *MissingRateError) Is(target error) bool { return target == ErrMissingRate }
+
+// PenaltiesUnavailable returns the note a letter or an event carries in
+// place of penalties that cannot be computed for lack of a rate row
+// ("unavailable: no rate for period 2026-H2"), and "" when err is not a
+// missing rate.
+func PenaltiesUnavailable(err error) string {
+	var m *MissingRateError
+	if errors.As(err, &m) {
+		return "unavailable: no rate for period " + m.Half.String()
+	}
+	if errors.Is(err, ErrMissingRate) {
+		return "unavailable: " + err.Error()
+	}
+	return ""
 }
 
 // RateMode says how the annual penalty rate is set.

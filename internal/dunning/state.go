@@ -19,6 +19,9 @@ type State struct {
 	ActiveHolds []HoldKey     `json:"active_holds,omitempty"`
 	Disputes    []Dispute     `json:"disputes,omitempty"`
 	Plans       []PaymentPlan `json:"plans,omitempty"`
+	// AsOf is the business date of the last change the runner stored; a
+	// run dated before it is refused (it would undo later pauses).
+	AsOf ledger.Date `json:"as_of,omitzero"`
 }
 
 // State returns the machine-kept part of c.

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 
+	"github.com/lettrage/lettrage/internal/dunningrun"
 	"github.com/lettrage/lettrage/internal/ledger"
 )
 
@@ -54,6 +55,9 @@ type Options struct {
 	// Location is the time zone of business dates ("today" for the aged
 	// balance): the dunning time zone. UTC when nil.
 	Location *time.Location
+	// Dunning serves the dunning routes (case file, disputes, payment
+	// plans, customer holds); nil answers them 503.
+	Dunning *dunningrun.Runner
 	// Limits bound requests; zero fields take their defaults.
 	Limits Limits
 }
@@ -104,6 +108,7 @@ type api struct {
 	clock   func() time.Time
 	loc     *time.Location
 	limits  Limits
+	dunning *dunningrun.Runner
 	metrics *httpMetrics
 	mux     *http.ServeMux
 }
@@ -142,6 +147,7 @@ func New(o Options) (http.Handler, error) {
 		clock:   o.Clock,
 		loc:     o.Location,
 		limits:  limits,
+		dunning: o.Dunning,
 		metrics: m,
 		mux:     http.NewServeMux(),
 	}

@@ -1,7 +1,8 @@
 // Package httpapi is the daemon's HTTP surface: the JSON API under /v1
 // (invoice import, invoices, the review queue of matches, manual lettrage,
 // reversals, unmatched transactions, the aged balance, an invoice's
-// journal, webhook dead letters), the OpenAPI document that describes it
+// journal, webhook dead letters, an invoice's dunning file, disputes,
+// payment plans and customer holds), the OpenAPI document that describes it
 // (openapi.json, embedded and served at /v1/openapi.json), and the
 // operational endpoints /healthz, /readyz and /metrics.
 //
@@ -41,5 +42,9 @@
 // (ledger.LettrageEvents builds the events). Confirming a match or
 // lettering a transaction by hand then teaches the store the payer's IBAN
 // and name (CustomerStore.LearnPayer), in a second transaction: a failure
-// there leaves the lettrage in place and is reported as a warning.
+// there leaves the lettrage in place and is reported as a warning. The
+// dunning routes go through internal/dunningrun (Options.Dunning): a
+// dispute, plan or hold is recorded in one transaction, and the pause or
+// resumption it causes is stored as a transition of its own with its
+// event.
 package httpapi

@@ -53,6 +53,15 @@ func routes() []route {
 
 		{pattern: "GET /v1/aging", scope: scopeRead, handle: (*api).aging},
 
+		{pattern: "GET /v1/invoices/{id}/dunning", scope: scopeRead, handle: (*api).invoiceDunning},
+		{pattern: "POST /v1/invoices/{id}/dunning/disputes", scope: scopeWrite, handle: (*api).openDispute},
+		{pattern: "POST /v1/invoices/{id}/dunning/disputes/{dispute}/close", scope: scopeWrite, handle: (*api).closeDispute},
+		{pattern: "POST /v1/invoices/{id}/dunning/plans", scope: scopeWrite, handle: (*api).createPlan},
+		{pattern: "POST /v1/invoices/{id}/dunning/plans/{plan}/cancel", scope: scopeWrite, handle: (*api).cancelPlan},
+		{pattern: "GET /v1/customers/{id}/dunning/holds", scope: scopeRead, handle: (*api).customerHolds},
+		{pattern: "POST /v1/customers/{id}/dunning/holds", scope: scopeWrite, handle: (*api).placeCustomerHold},
+		{pattern: "POST /v1/customers/{id}/dunning/holds/lift", scope: scopeWrite, handle: (*api).liftCustomerHolds},
+
 		{pattern: "GET /v1/webhooks/deliveries", scope: scopeRead, handle: (*api).listDeliveries},
 		{pattern: "POST /v1/webhooks/{delivery}/replay", scope: scopeWrite, handle: (*api).replayDelivery},
 	}

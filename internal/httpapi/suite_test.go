@@ -38,6 +38,7 @@ var suite = []struct {
 	{"Aging", testAging},
 	{"AgingCSV", testAgingCSV},
 	{"AgingParameters", testAgingParameters},
+	{"Dunning", testDunning},
 	{"WebhookDeadLetters", testWebhookDeadLetters},
 	{"Readiness", testReadiness},
 	{"InternalErrorsHideDetails", testInternalError},
