@@ -181,11 +181,12 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 		return fmt.Errorf("sync webhook endpoints: %w", err)
 	}
 
-	host, _ := os.Hostname()
-	// Stable across restarts (not host:pid), so a restarted daemon releases
-	// the deliveries it held when it was killed instead of waiting for their
-	// leases; unique per host, like the ingest replica.
-	worker := host + "/webhook"
+	// One name per replica (config replica, default the host name), stable
+	// across its restarts, so that what it held when it was killed
+	// (ingestion jobs, webhook deliveries) is released at start instead of
+	// waiting for the leases to expire.
+	replica := cfg.ReplicaName()
+	worker := replica + "/webhook"
 
 	whMetrics, err := webhook.NewMetrics(reg)
 	if err != nil {
@@ -233,6 +234,7 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	}
 	watcher, err := ingest.New(ingest.Config{
 		DataDir:        cfg.DataDir,
+		Replica:        replica,
 		Store:          st,
 		SettleTime:     cfg.Ingest.SettleTime,
 		RescanInterval: cfg.Ingest.RescanInterval,

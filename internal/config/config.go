@@ -33,6 +33,12 @@ type Config struct {
 	LogFormat string `yaml:"log_format"`
 	// ShutdownTimeout bounds the graceful drain after SIGTERM.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// Replica names this process among the replicas sharing one database
+	// and one data directory: its processing/<replica>/ directory and the
+	// owner of its ingestion and webhook leases, which it takes back at
+	// start after a crash. It must be unique among running replicas and
+	// the same across restarts of one replica; "" means the host name.
+	Replica string `yaml:"replica"`
 
 	API      API      `yaml:"api"`
 	Webhooks Webhooks `yaml:"webhooks"`

@@ -487,6 +487,8 @@ func TestValidate(t *testing.T) {
 		{"log level", func(c *Config) { c.LogLevel = "verbose" }, `log_level: "verbose" is not one of trace, debug, info, warn, error`},
 		{"log format", func(c *Config) { c.LogFormat = "xml" }, `log_format: "xml" is not one of auto, json, console`},
 		{"shutdown timeout", func(c *Config) { c.ShutdownTimeout = time.Hour }, "shutdown_timeout: must be between 1s and 10m0s, got 1h0m0s"},
+		{"replica with a slash", func(c *Config) { c.Replica = "a/b" }, `replica: must be 1 to 64 letters, digits, '.', '_' or '-' (it names a directory), got "a/b"`},
+		{"replica dot dot", func(c *Config) { c.Replica = ".." }, `replica: must be 1 to 64 letters, digits, '.', '_' or '-' (it names a directory), got ".."`},
 		{"max body", func(c *Config) { c.API.MaxBodyBytes = 10 }, "api.max_body_bytes: must be between 1024 and 1073741824 bytes (1 GiB), got 10"},
 		{"token name", func(c *Config) {
 			c.API.Tokens = []Token{{Name: "a b", SHA256: HashToken("x"), Scopes: []string{"read"}}}
@@ -747,4 +749,21 @@ func FuzzDecode(f *testing.F) {
 		}
 		_ = cfg.Validate() // must not panic
 	})
+}
+
+func TestReplicaName(t *testing.T) {
+	t.Parallel()
+	c := Default()
+	c.Replica = "lettrage-1"
+	if got := c.ReplicaName(); got != "lettrage-1" {
+		t.Errorf("ReplicaName with replica set = %q, want lettrage-1", got)
+	}
+	c.Replica = ""
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "lettrage"
+	}
+	if got := c.ReplicaName(); got != host {
+		t.Errorf("ReplicaName without replica = %q, want the host name %q", got, host)
+	}
 }

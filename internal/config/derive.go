@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -35,6 +36,18 @@ func (c *Config) normalize() {
 // Source returns where the value of a key came from ("file lettrage.yaml,
 // line 12", "env LETTRAGE_LISTEN", "flag --listen"), "" for a default.
 func (c Config) Source(path string) string { return c.sourceOf(path) }
+
+// ReplicaName is the name of this replica: replica when set, else the host
+// name (as the ingest package makes it safe for a path), else "lettrage".
+func (c Config) ReplicaName() string {
+	if c.Replica != "" {
+		return c.Replica
+	}
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
+	}
+	return "lettrage"
+}
 
 // WebhookEndpoints returns the configured endpoints with their secrets
 // parsed, ready for webhook.Sender. It fails only on a configuration that

@@ -10,6 +10,7 @@ var flagKeys = []struct{ key, usage string }{
 	{"database", "PostgreSQL URL postgres://user@host:5432/db; empty for SQLite in the data directory"},
 	{"log_level", "log level: trace, debug, info, warn, error (default info)"},
 	{"log_format", "log format: json, console, or auto (console on a terminal) (default auto)"},
+	{"replica", "name of this replica among those sharing the database and data directory (default: host name)"},
 }
 
 // Flags are the configuration flags registered on a flag.FlagSet.
@@ -20,7 +21,8 @@ type Flags struct {
 }
 
 // RegisterFlags registers --config and the flags of the main keys
-// (--data-dir, --listen, --database, --log-level, --log-format) on fs.
+// (--data-dir, --listen, --database, --log-level, --log-format, --replica)
+// on fs.
 // After fs.Parse, Args gives what Load needs; only flags given on the
 // command line override the environment and the file.
 func RegisterFlags(fs *flag.FlagSet) *Flags {

@@ -44,6 +44,9 @@ func (c Config) Validate() error {
 			add("database", "must be empty (embedded SQLite in data_dir) or a postgres://user@host:port/db URL, got %s", redactDSN(c.Database))
 		}
 	}
+	if r := c.Replica; r != "" && !validReplica(r) {
+		add("replica", "must be 1 to 64 letters, digits, '.', '_' or '-' (it names a directory), got %q", r)
+	}
 	oneOf(add, "log_level", c.LogLevel, "trace", "debug", "info", "warn", "error")
 	oneOf(add, "log_format", c.LogFormat, "auto", "json", "console")
 	between(add, "shutdown_timeout", c.ShutdownTimeout, time.Second, 10*time.Minute)
@@ -255,4 +258,19 @@ func redactDSN(dsn string) string {
 		u.RawQuery = "…" // parameters may carry a password
 	}
 	return strconv.Quote(u.Redacted())
+}
+
+// validReplica reports whether a replica name is 1 to 64 characters of
+// [A-Za-z0-9._-] and not "." or "..".
+func validReplica(s string) bool {
+	if len(s) == 0 || len(s) > 64 || s == "." || s == ".." {
+		return false
+	}
+	for _, r := range s {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-'
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
