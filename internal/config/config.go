@@ -93,6 +93,11 @@ type Webhooks struct {
 	MaxAge time.Duration `yaml:"max_age"`
 	// Workers is how many deliveries are attempted at once.
 	Workers int `yaml:"workers"`
+	// Lease is how long a claimed delivery belongs to the replica that
+	// claimed it; a replica that died holding it (and does not come back
+	// under its name) leaves it to the others after this. It must exceed
+	// Timeout.
+	Lease time.Duration `yaml:"lease"`
 	// Endpoints are the receivers.
 	Endpoints []Endpoint `yaml:"endpoints"`
 }
@@ -144,6 +149,15 @@ type Ingest struct {
 	// MaxFileBytes is the largest statement file taken; a larger one is
 	// rejected.
 	MaxFileBytes int64 `yaml:"max_file_bytes"`
+	// Lease is how long a claimed file belongs to the replica processing
+	// it; another replica takes over a job whose replica died (and did not
+	// come back under its name) after this. It must exceed the processing
+	// time of the largest file.
+	Lease time.Duration `yaml:"lease"`
+	// OrphanAfter is how long a file may sit in a dead replica's
+	// processing/ directory without a job before another replica adopts
+	// it.
+	OrphanAfter time.Duration `yaml:"orphan_after"`
 }
 
 // Dunning configures the dunning scheduler.
@@ -177,6 +191,7 @@ func Default() Config {
 			RetryDelays:         append([]time.Duration(nil), webhook.DefaultDelays...),
 			MaxAge:              webhook.DefaultMaxAge,
 			Workers:             4,
+			Lease:               webhook.DefaultTimeout + time.Minute,
 		},
 		Matching: Matching{
 			AutoThreshold:     0.95,
@@ -189,6 +204,8 @@ func Default() Config {
 			SettleTime:     5 * time.Second,
 			RescanInterval: 30 * time.Second,
 			MaxFileBytes:   256 << 20,
+			Lease:          5 * time.Minute,
+			OrphanAfter:    15 * time.Minute,
 		},
 		Dunning: Dunning{
 			Schedule:   "0 8 * * 1-5",

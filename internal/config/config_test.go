@@ -488,6 +488,8 @@ func TestValidate(t *testing.T) {
 		{"log format", func(c *Config) { c.LogFormat = "xml" }, `log_format: "xml" is not one of auto, json, console`},
 		{"shutdown timeout", func(c *Config) { c.ShutdownTimeout = time.Hour }, "shutdown_timeout: must be between 1s and 10m0s, got 1h0m0s"},
 		{"replica with a slash", func(c *Config) { c.Replica = "a/b" }, `replica: must be 1 to 64 letters, digits, '.', '_' or '-' (it names a directory), got "a/b"`},
+		{"webhook lease within the timeout", func(c *Config) { c.Webhooks.Lease = 10 * time.Second }, "webhooks.lease: must exceed webhooks.timeout (15s), got 10s"},
+		{"ingest lease", func(c *Config) { c.Ingest.Lease = 0 }, "ingest.lease: must be between 1s and 24h0m0s, got 0s"},
 		{"replica dot dot", func(c *Config) { c.Replica = ".." }, `replica: must be 1 to 64 letters, digits, '.', '_' or '-' (it names a directory), got ".."`},
 		{"max body", func(c *Config) { c.API.MaxBodyBytes = 10 }, "api.max_body_bytes: must be between 1024 and 1073741824 bytes (1 GiB), got 10"},
 		{"token name", func(c *Config) {

@@ -57,6 +57,8 @@ func (c Config) Validate() error {
 
 	between(add, "ingest.settle_time", c.Ingest.SettleTime, 100*time.Millisecond, 10*time.Minute)
 	between(add, "ingest.rescan_interval", c.Ingest.RescanInterval, 100*time.Millisecond, time.Hour)
+	between(add, "ingest.lease", c.Ingest.Lease, time.Second, 24*time.Hour)
+	between(add, "ingest.orphan_after", c.Ingest.OrphanAfter, time.Second, 7*24*time.Hour)
 	if b := c.Ingest.MaxFileBytes; b < 1<<10 || b > 16<<30 {
 		add("ingest.max_file_bytes", "must be between 1024 and %d bytes (16 GiB), got %d", int64(16<<30), b)
 	}
@@ -110,6 +112,10 @@ func (c Config) validateWebhooks(add adder) {
 		between(add, fmt.Sprintf("webhooks.retry_delays[%d]", i), d, 10*time.Millisecond, 24*time.Hour)
 	}
 	between(add, "webhooks.max_age", w.MaxAge, time.Second, 30*24*time.Hour)
+	between(add, "webhooks.lease", w.Lease, time.Second, 24*time.Hour)
+	if w.Lease > 0 && w.Timeout <= time.Minute && w.Lease <= w.Timeout { // (an out-of-range timeout is reported alone)
+		add("webhooks.lease", "must exceed webhooks.timeout (%s), got %s", w.Timeout, w.Lease)
+	}
 	if w.Workers < 1 || w.Workers > 64 {
 		add("webhooks.workers", "must be between 1 and 64, got %d", w.Workers)
 	}
