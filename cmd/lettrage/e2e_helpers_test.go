@@ -160,6 +160,12 @@ type daemonSettings struct {
 	settleTime     time.Duration
 	rescan         time.Duration
 	maxFileBytes   int64
+	// dataDir, when set, is the data directory (shared by several
+	// replicas); else a new one.
+	dataDir string
+	// extra is YAML appended after the generated configuration, whose
+	// last section is ingest: indented lines continue it.
+	extra string
 }
 
 // daemon is `lettrage serve` on a data directory of its own; it can be
@@ -209,6 +215,9 @@ func newDaemon(t *testing.T, s daemonSettings) *daemon {
 	t.Helper()
 	dir := t.TempDir()
 	d := &daemon{addr: freeAddr(t), dataDir: filepath.Join(dir, "data"), cfgPath: filepath.Join(dir, "lettrage.yaml")}
+	if s.dataDir != "" {
+		d.dataDir = s.dataDir
+	}
 	if s.retryDelays == "" {
 		s.retryDelays = "[100ms, 200ms]"
 	}
@@ -241,6 +250,7 @@ ingest:
 	if s.maxFileBytes > 0 {
 		cfg += fmt.Sprintf("  max_file_bytes: %d\n", s.maxFileBytes)
 	}
+	cfg += s.extra
 	if err := os.WriteFile(d.cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
