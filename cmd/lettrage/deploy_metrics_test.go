@@ -324,9 +324,9 @@ func scrapeMetricNames(t *testing.T, url string) map[string]bool {
 
 // TestDeployDatabaseUnreachableSignal shows, with the real binary on
 // PostgreSQL, the signal LettrageDatabaseUnreachable relies on: while the
-// database does not answer, the daemon keeps serving /metrics (with
-// lettrage_build_info) but without the outbox gauges it reads from the
-// database, /readyz answers 503, and both come back with the database.
+// database does not answer, the daemon keeps serving /metrics with
+// lettrage_store_up 0 (and without the gauges it reads from the database),
+// /readyz answers 503, and all come back with the database.
 func TestDeployDatabaseUnreachableSignal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the daemon")
@@ -346,35 +346,35 @@ func TestDeployDatabaseUnreachableSignal(t *testing.T) {
 	d := startDaemon(t, u.String(), rcv, srv.URL)
 	metricsURL := "http://" + d.addr + "/metrics"
 
-	state := func() (buildInfo, outbox bool, ready int) {
+	state := func() (storeUp, outbox bool, ready int) {
 		names := scrapeMetricNames(t, metricsURL)
 		resp, err := http.Get("http://" + d.addr + "/readyz")
 		if err != nil {
 			t.Fatalf("/readyz: %v", err)
 		}
 		resp.Body.Close()
-		return names["lettrage_build_info"], names["lettrage_webhook_outbox_pending"], resp.StatusCode
+		if !names["lettrage_store_up"] {
+			t.Fatal("lettrage_store_up not scraped: the alert could not tell the database from the process")
+		}
+		return sumMetric(t, []*daemon{d}, "lettrage_store_up") == 1, names["lettrage_webhook_outbox_pending"], resp.StatusCode
 	}
-	if b, o, r := state(); !b || !o || r != http.StatusOK {
-		t.Fatalf("database up: build_info %v, outbox gauge %v, /readyz %d; want true, true, 200", b, o, r)
+	if up, o, r := state(); !up || !o || r != http.StatusOK {
+		t.Fatalf("database up: store_up %v, outbox gauge %v, /readyz %d; want true, true, 200", up, o, r)
 	}
 
 	proxy.cut()
-	eventually(t, 30*time.Second, "outbox gauge gone and /readyz 503 while the database is unreachable", func() bool {
-		b, o, r := state()
-		if !b {
-			t.Fatal("lettrage_build_info vanished: the alert could not tell the database from the process")
-		}
-		return !o && r == http.StatusServiceUnavailable
+	eventually(t, 30*time.Second, "store_up 0, outbox gauge gone and /readyz 503 while the database is unreachable", func() bool {
+		up, o, r := state()
+		return !up && !o && r == http.StatusServiceUnavailable
 	})
 	if !d.healthy() {
 		t.Error("/healthz failed while only the database was down: the process must stay up (liveness)")
 	}
 
 	proxy.listen(t, proxy.addr)
-	eventually(t, 60*time.Second, "outbox gauge and /readyz back with the database", func() bool {
-		_, o, r := state()
-		return o && r == http.StatusOK
+	eventually(t, 60*time.Second, "store_up, outbox gauge and /readyz back with the database", func() bool {
+		up, o, r := state()
+		return up && o && r == http.StatusOK
 	})
 }
 

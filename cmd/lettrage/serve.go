@@ -25,6 +25,7 @@ import (
 	"github.com/lettrage/lettrage/internal/ingest"
 	"github.com/lettrage/lettrage/internal/ledger"
 	"github.com/lettrage/lettrage/internal/lettering"
+	"github.com/lettrage/lettrage/internal/opsmetrics"
 	"github.com/lettrage/lettrage/internal/reconcile"
 	"github.com/lettrage/lettrage/internal/store"
 	"github.com/lettrage/lettrage/internal/webhook"
@@ -254,6 +255,9 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	loc, err := cfg.Dunning.Location()
 	if err != nil {
 		return err
+	}
+	if err := reg.Register(opsmetrics.New(opsmetrics.Config{Store: st, Location: loc})); err != nil {
+		return fmt.Errorf("register database metrics: %w", err)
 	}
 	dunRunner, dunScheduler, err := dunningParts(cfg, st, loc, reg, log, dispatcher.Notify)
 	if err != nil {

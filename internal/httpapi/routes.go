@@ -64,6 +64,9 @@ func routes() []route {
 
 		{pattern: "GET /v1/webhooks/deliveries", scope: scopeRead, handle: (*api).listDeliveries},
 		{pattern: "POST /v1/webhooks/{delivery}/replay", scope: scopeWrite, handle: (*api).replayDelivery},
+		{pattern: "GET /v1/webhooks/endpoints", scope: scopeRead, handle: (*api).listEndpoints},
+		{pattern: "POST /v1/webhooks/endpoints/{endpoint}/enable", scope: scopeWrite, handle: (*api).enableEndpoint},
+		{pattern: "POST /v1/webhooks/endpoints/{endpoint}/disable", scope: scopeWrite, handle: (*api).disableEndpoint},
 	}
 }
 

@@ -40,6 +40,7 @@ var suite = []struct {
 	{"AgingParameters", testAgingParameters},
 	{"Dunning", testDunning},
 	{"WebhookDeadLetters", testWebhookDeadLetters},
+	{"WebhookEndpoints", testWebhookEndpoints},
 	{"Readiness", testReadiness},
 	{"InternalErrorsHideDetails", testInternalError},
 	{"Metrics", testMetrics},

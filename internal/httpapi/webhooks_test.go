@@ -77,3 +77,46 @@ func testWebhookDeadLetters(t *testing.T, open opener) {
 	// reason.
 	e.post("/v1/webhooks/"+done.Delivery.ID+"/replay", "").want(t, http.StatusOK)
 }
+
+// testWebhookEndpoints: endpoints are listed with why a disabled one is
+// disabled; one disabled by a 410 is enabled again through the API with a
+// journal row; one removed from the configuration cannot be.
+func testWebhookEndpoints(t *testing.T, open opener) {
+	e := setup(t, open)
+	ctx := t.Context()
+	if err := e.store.SyncEndpoints(ctx, []ledger.WebhookEndpoint{
+		{ID: "erp", URL: "https://erp.example/hooks", Events: []string{"*"}, Enabled: true},
+		{ID: "old", URL: "https://old.example/hooks", Events: []string{"invoice.*"}, Enabled: true},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.SyncEndpoints(ctx, []ledger.WebhookEndpoint{{ID: "erp", URL: "https://erp.example/hooks", Events: []string{"*"}, Enabled: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.SetEndpointEnabled(ctx, "erp", false, ledger.Write[ledger.WebhookEndpoint]{Actor: "webhook", Reason: "410 Gone"}); err != nil {
+		t.Fatal(err)
+	}
+	var l listJSON[endpointJSON]
+	e.get("/v1/webhooks/endpoints").want(t, http.StatusOK).decode(t, &l)
+	if len(l.Items) != 2 || l.Items[0].ID != "erp" || l.Items[0].Enabled || l.Items[0].DisabledReason != "410 Gone" || !l.Items[0].Configured ||
+		l.Items[0].DisabledAt == nil || l.Items[1].ID != "old" || l.Items[1].Configured || l.Items[1].Enabled {
+		t.Fatalf("endpoints = %+v", l.Items)
+	}
+	e.get("/v1/webhooks/endpoints?x=1").wantError(t, http.StatusBadRequest, "bad_request")
+
+	var ep endpointJSON
+	e.post("/v1/webhooks/endpoints/erp/enable", `{"reason":"receiver back"}`).want(t, http.StatusOK).decode(t, &ep)
+	if !ep.Enabled || ep.DisabledReason != "" || ep.DisabledAt != nil {
+		t.Fatalf("enabled endpoint = %+v", ep)
+	}
+	rows, err := e.store.ListAudit(ctx, ledger.AuditFilter{EntityType: "webhook_endpoint", EntityID: "erp"})
+	if err != nil || len(rows) == 0 || rows[len(rows)-1].Actor != actorRW || rows[len(rows)-1].Reason != "receiver back" {
+		t.Fatalf("journal of the endpoint = %+v, %v", rows, err)
+	}
+	e.post("/v1/webhooks/endpoints/erp/disable", "").want(t, http.StatusOK).decode(t, &ep)
+	if ep.Enabled || ep.DisabledReason != "disabled through the API" {
+		t.Fatalf("disabled endpoint = %+v", ep)
+	}
+	e.post("/v1/webhooks/endpoints/old/enable", "").wantError(t, http.StatusConflict, "conflict")
+	e.post("/v1/webhooks/endpoints/nope/enable", "").wantError(t, http.StatusNotFound, "not_found")
+}

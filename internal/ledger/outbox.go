@@ -47,6 +47,10 @@ type WebhookEndpoint struct {
 	DisabledAt     time.Time // zero when Enabled
 }
 
+// EndpointRemovedReason is the DisabledReason of a stored endpoint that the
+// configuration no longer lists (SyncEndpoints).
+const EndpointRemovedReason = "removed from configuration"
+
 // Wants reports whether the endpoint subscribes to the event type.
 func (e *WebhookEndpoint) Wants(eventType string) bool {
 	for _, p := range e.Events {
