@@ -219,12 +219,21 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	if err != nil {
 		return err
 	}
+	// After payments are applied, the webhooks go out and the dunning
+	// cases of the invoices paid in full close at once (settler is set
+	// below, before any worker starts).
+	var settler *dunningrun.Settler
 	letterer, err := lettering.New(lettering.Config{
-		Store:    st,
-		Engine:   engine,
-		Logger:   log,
-		Metrics:  letMetrics,
-		OnEvents: dispatcher.Notify,
+		Store:   st,
+		Engine:  engine,
+		Logger:  log,
+		Metrics: letMetrics,
+		OnEvents: func() {
+			dispatcher.Notify()
+			if settler != nil {
+				settler.Notify()
+			}
+		},
 	})
 	if err != nil {
 		return err
@@ -263,6 +272,7 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	if err != nil {
 		return err
 	}
+	settler = dunningrun.NewSettler(dunRunner, 2*time.Second)
 	var draining atomic.Bool
 	tokens := make([]httpapi.Token, 0, len(cfg.API.Tokens))
 	for _, t := range cfg.API.Tokens {
@@ -285,6 +295,10 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 		Location: loc,
 		Dunning:  dunRunner,
 		Limits:   httpapi.Limits{MaxImportBytes: cfg.API.MaxBodyBytes},
+		// A lettrage confirmed or reversed through the API goes out and
+		// closes (or, at the next run, reopens) dunning cases like one of
+		// the engine.
+		OnChange: func() { dispatcher.Notify(); settler.Notify() },
 	})
 	if err != nil {
 		return err
@@ -301,7 +315,7 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	runCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWorkers()
 	var wg sync.WaitGroup
-	errs := make(chan error, 4)
+	errs := make(chan error, 8)
 	start := func(name string, run func(context.Context) error) {
 		wg.Add(1)
 		go func() {
@@ -317,6 +331,7 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	if dunScheduler != nil {
 		start("dunning scheduler", dunScheduler.Run)
 	}
+	start("dunning settler", func(ctx context.Context) error { settler.Run(ctx); return nil })
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
 

@@ -60,6 +60,10 @@ type Options struct {
 	Dunning *dunningrun.Runner
 	// Limits bound requests; zero fields take their defaults.
 	Limits Limits
+	// OnChange, when not nil, is called after each successful write
+	// request (a lettrage confirmed, reversed, an invoice imported…), e.g.
+	// to wake the webhook dispatcher. It must not block.
+	OnChange func()
 }
 
 // Limits bound what one request may ask.
@@ -109,6 +113,7 @@ type api struct {
 	loc     *time.Location
 	limits  Limits
 	dunning *dunningrun.Runner
+	change  func()
 	metrics *httpMetrics
 	mux     *http.ServeMux
 }
@@ -148,6 +153,7 @@ func New(o Options) (http.Handler, error) {
 		loc:     o.Location,
 		limits:  limits,
 		dunning: o.Dunning,
+		change:  o.OnChange,
 		metrics: m,
 		mux:     http.NewServeMux(),
 	}

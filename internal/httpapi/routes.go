@@ -117,6 +117,9 @@ func (a *api) wrap(rt route) http.Handler {
 				a.log.Error().Err(err).Str("request_id", reqID).Str("route", rt.pattern).Msg("request failed after its answer began")
 			}
 		}
+		if err == nil && rt.scope == scopeWrite && a.change != nil && sw.code() < 400 {
+			a.change()
+		}
 		d := time.Since(start)
 		a.metrics.observe(rt.pattern, sw.code(), d)
 		lvl := zerolog.InfoLevel

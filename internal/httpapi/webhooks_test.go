@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -82,7 +83,8 @@ func testWebhookDeadLetters(t *testing.T, open opener) {
 // disabled; one disabled by a 410 is enabled again through the API with a
 // journal row; one removed from the configuration cannot be.
 func testWebhookEndpoints(t *testing.T, open opener) {
-	e := setup(t, open)
+	var changes atomic.Int32 // OnChange calls: successful writes only
+	e := setup(t, open, func(o *Options) { o.OnChange = func() { changes.Add(1) } })
 	ctx := t.Context()
 	if err := e.store.SyncEndpoints(ctx, []ledger.WebhookEndpoint{
 		{ID: "erp", URL: "https://erp.example/hooks", Events: []string{"*"}, Enabled: true},
@@ -119,4 +121,7 @@ func testWebhookEndpoints(t *testing.T, open opener) {
 	}
 	e.post("/v1/webhooks/endpoints/old/enable", "").wantError(t, http.StatusConflict, "conflict")
 	e.post("/v1/webhooks/endpoints/nope/enable", "").wantError(t, http.StatusNotFound, "not_found")
+	if n := changes.Load(); n != 2 {
+		t.Errorf("OnChange called %d times, want 2 (the enable and the disable; not the reads nor the refusals)", n)
+	}
 }
