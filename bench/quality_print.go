@@ -315,9 +315,11 @@ Goals (issue 4): auto precision ≥ 99.9 %; ≥ 95 % of reference/known-IBAN lin
 lettered automatically; right proposal offered for ≥ 98 % of payable lines; zero
 unrelated credits lettered automatically.
 
-The engine is stateful across a run: an invoice lettered or proposed earlier in the
-statement is not offered again. The failing examples say when an expected invoice was
-taken earlier by another credit.
+The engine is stateful across a run: an invoice lettered earlier in the statement is
+not offered again, and one held by an earlier review proposal is offered only to a
+proposal whose evidence clearly outweighs it (a weak guess on an unrelated credit does
+not keep a well-referenced later credit from its invoice). The failing examples say
+when an expected invoice was taken earlier by another credit.
 
 `)
 }

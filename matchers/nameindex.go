@@ -167,7 +167,13 @@ func (x *NameIndex) SearchForm(q NameForm, max int, minSim float64) []NameHit {
 		}
 	}
 	slices.SortStableFunc(order, func(a, b qt) int { return a.df - b.df })
-	score := make(map[int32]float64, 64)
+	// Postings are accumulated in a slice, merged by record after a sort
+	// (no map per search), and only the best maxNameCandidates are kept.
+	type cand struct {
+		r int32
+		s float64
+	}
+	post := make([]cand, 0, 128)
 	read := 0
 	for k, o := range order {
 		if k >= maxRetrievalTokens || (k > 0 && read+o.df > maxPostingsRead) {
@@ -175,7 +181,7 @@ func (x *NameIndex) SearchForm(q NameForm, max int, minSim float64) []NameHit {
 		}
 		read += o.df
 		for _, r := range x.postings[o.id] {
-			score[r] += x.idf[o.id]
+			post = append(post, cand{r, x.idf[o.id]})
 		}
 	}
 	// A last word cut short (or unknown): the words it begins.
@@ -189,46 +195,48 @@ func (x *NameIndex) SearchForm(q NameForm, max int, minSim float64) []NameHit {
 				}
 				read += len(x.postings[id])
 				for _, r := range x.postings[id] {
-					score[r] += x.idf[id] * 0.9
+					post = append(post, cand{r, x.idf[id] * 0.9})
 				}
 			}
 		}
 	}
-	type cand struct {
-		r int32
-		s float64
-	}
-	cands := make([]cand, 0, len(score))
-	for r, s := range score {
-		cands = append(cands, cand{r, s})
-	}
-	slices.SortFunc(cands, func(a, b cand) int {
-		switch {
-		case a.s > b.s:
-			return -1
-		case a.s < b.s:
-			return 1
+	slices.SortStableFunc(post, func(a, b cand) int { return int(a.r - b.r) })
+	better := func(a, b cand) bool { return a.s > b.s || (a.s == b.s && a.r < b.r) }
+	top := make([]cand, 0, maxNameCandidates)
+	for k := 0; k < len(post); {
+		c := post[k]
+		for k++; k < len(post) && post[k].r == c.r; k++ {
+			c.s += post[k].s
 		}
-		return int(a.r - b.r)
-	})
-	if len(cands) > maxNameCandidates {
-		cands = cands[:maxNameCandidates]
+		if len(top) == maxNameCandidates && !better(c, top[len(top)-1]) {
+			continue
+		}
+		at := len(top)
+		for at > 0 && better(c, top[at-1]) {
+			at--
+		}
+		if len(top) < maxNameCandidates {
+			top = append(top, cand{})
+		}
+		copy(top[at+1:], top[at:len(top)-1])
+		top[at] = c
 	}
-	best := make(map[int32]NameHit)
-	for _, c := range cands {
+	best := make([]NameHit, 0, len(top))
+	for _, c := range top {
 		rec := &x.records[c.r]
 		h := x.compare(q, rec)
 		if h.Similarity < minSim {
 			continue
 		}
-		if old, ok := best[rec.customer]; !ok || h.Weight > old.Weight {
-			best[rec.customer] = h
+		j := slices.IndexFunc(best, func(o NameHit) bool { return o.Customer == rec.customer })
+		switch {
+		case j < 0:
+			best = append(best, h)
+		case h.Weight > best[j].Weight:
+			best[j] = h
 		}
 	}
-	out := make([]NameHit, 0, len(best))
-	for _, h := range best {
-		out = append(out, h)
-	}
+	out := best
 	slices.SortFunc(out, func(a, b NameHit) int {
 		switch {
 		case a.Weight > b.Weight:

@@ -180,11 +180,69 @@ func TestRefDistance(t *testing.T) {
 		{"FA-2026-0021", "FA-2026-0012", 1, true},
 		{"fa 2026 0012", "FA-2026-0012", 0, false},
 		{"22025/00262", "2025/00262", 1, false},
+		{"2025-0153", "2025-1153", 1, false},
+		{"FA-2026-0071", "FA-2026-0017", 1, true},
+		{"FA-2026-0091", "FA-2026-0017", 2, false},
+		{"LOYER", "FA-2026-0017", 8, false},
 	}
 	for _, tt := range tests {
 		d, swap := RefDistance(tt.written, tt.number)
 		if d != tt.d || swap != tt.swap {
 			t.Errorf("RefDistance(%q, %q) = %d %v, want %d %v", tt.written, tt.number, d, swap, tt.d, tt.swap)
 		}
+		for k := 0; k <= 2; k++ {
+			d, swap, ok := RefDistanceWithin(tt.written, tt.number, k)
+			if ok != (tt.d <= k) || (ok && (d != tt.d || swap != tt.swap)) {
+				t.Errorf("RefDistanceWithin(%q, %q, %d) = %d %v %v, want %d %v %v", tt.written, tt.number, k, d, swap, ok, tt.d, tt.swap, tt.d <= k)
+			}
+		}
+	}
+}
+
+// TestYearsDatesAndLists pins how years, dates and comma lists are read:
+// a lone year is not a rewritten invoice number ("2025" for 00020/25); an
+// eight-digit date after an invoice keyword that equals a number as printed
+// is that number, elsewhere it stays weak; "00413-26,436-26" is a list, not
+// an amount with a thousands comma.
+func TestYearsDatesAndLists(t *testing.T) {
+	t.Parallel()
+	numbers := []string{0: "00020/25", 1: "2024-0603", 2: "00413-26", 3: "00436-26", 4: "FA-2026-0012"}
+	b := NewReferenceIndexBuilder(len(numbers))
+	for i, n := range numbers {
+		if err := b.Add(int32(i), n, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x := b.Build()
+	type want struct {
+		ref             int32
+		strong, lookals bool
+	}
+	tests := []struct {
+		name string
+		text string
+		want []want
+	}{
+		{"a month and year", "REGLEMENT JUIN 2025 FA-2026-0012", []want{{4, true, false}}},
+		{"a year in a batch number", "LOT 2025/514204", nil},
+		{"a year after a keyword, rewritten", "FACTURE 2025", nil},
+		{"the number written short, with its separator", "FACTURE 20/25", []want{{0, false, false}}},
+		{"a date-shaped number after a keyword", "REGLEMENT FACT 20240603", []want{{1, true, false}}},
+		{"a date-shaped number alone stays weak", "VIREMENT DU 20240603", []want{{1, false, true}}},
+		{"a comma list of numbers", "INVOICES 00288-25,N°00413-26,436-26", []want{{2, true, false}, {3, false, false}}},
+		{"a thousands comma with decimals", "TOTAL 26,436.00 EUR", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &Payment{Texts: []string{tt.text}, Currency: "EUR", Exponent: 2}
+			var got []want
+			for _, h := range x.Find(p, FindOptions{}, nil) {
+				t.Logf("%s: weight %.1f", x.Explain(h), h.Weight)
+				got = append(got, want{h.Ref, h.Strong, h.Lookalike})
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Find(%q) = %v, want %v", tt.text, got, tt.want)
+			}
+		})
 	}
 }

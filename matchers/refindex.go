@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/agnivade/levenshtein"
 )
@@ -279,6 +280,17 @@ type FindOptions struct {
 	// refused, flagged Unavailable: the payer named an invoice that is
 	// already paid or held.
 	ReportUnavailable bool
+	// MaxFuzzyCandidates, when above zero, bounds the fuzzy hits one text
+	// window returns: when more invoices than that lie at the best
+	// distance (dense sequential numbering: the more invoices, the more
+	// neighbours), only those Plausible accepts are returned, still
+	// weighed against all of them. The work per payment then stays
+	// bounded whatever the size of the book.
+	MaxFuzzyCandidates int
+	// Plausible says whether a fuzzy candidate is worth returning when
+	// there are too many (e.g. its amount fits the payment). Nil keeps
+	// none of them.
+	Plausible func(ref int32) bool
 }
 
 // finder holds one Find call's scratch space.
@@ -318,8 +330,16 @@ const maxFuzzyWindows = 24
 // and never for a text that contains the invoice number inside a longer
 // one.
 func (x *ReferenceIndex) Find(p *Payment, opt FindOptions, dst []RefHit) []RefHit {
-	f := &finder{x: x, a: p.analyse(), opt: opt}
-	f.forms, f.fbuf, f.sbuf, f.kbuf, f.seen = f.formsArr[:0], f.fbufArr[:0], f.sbufArr[:0], f.kbufArr[:0], f.seenArr[:0]
+	// The finder and its buffers are reused across calls (a pool keeps
+	// Find safe for concurrent use): fewer allocations per payment.
+	f := finderPool.Get().(*finder)
+	defer f.release()
+	f.x, f.a, f.opt = x, p.analyse(), opt
+	f.forms, f.fbuf, f.sbuf, f.kbuf = f.formsArr[:0], f.fbufArr[:0], f.sbufArr[:0], f.kbufArr[:0]
+	if f.seen == nil {
+		f.seen = f.seenArr[:0]
+	}
+	f.hits, f.window, f.explained, f.unavail, f.seen = f.hits[:0], f.window[:0], f.explained[:0], f.unavail[:0], f.seen[:0]
 	f.exact()
 	f.resolveOverlaps()
 	f.abbreviations()
@@ -335,6 +355,18 @@ func (x *ReferenceIndex) Find(p *Payment, opt FindOptions, dst []RefHit) []RefHi
 		}
 	}
 	return dst
+}
+
+var finderPool = sync.Pool{New: func() any { return new(finder) }}
+
+// release returns the finder to the pool, dropping what it points to
+// outside its own buffers.
+func (f *finder) release() {
+	f.x, f.a, f.opt = nil, nil, FindOptions{}
+	if cap(f.hits) > 1024 || cap(f.seen) > 4096 {
+		f.hits, f.seen = nil, nil // an outsized payment: do not keep its buffers
+	}
+	finderPool.Put(f)
 }
 
 func (f *finder) accept(ref int32) bool { return f.opt.Accept == nil || f.opt.Accept(ref) }
@@ -568,9 +600,16 @@ func (f *finder) weigh(h *RefHit, key []byte) {
 	h.Kind = KindReference
 	h.Written = a.written(h.first, h.last)
 	lookalike, keyword := false, a.tokens[h.first].flags&flagKeyword != 0
+	printed := h.class == classFull || h.class == classStripped
 	for k := h.first; k <= h.last; k++ {
 		if a.tokens[k].flags&flagLookalike != 0 {
-			lookalike = true
+			// An eight-digit date right after an invoice keyword, equal to
+			// a number of the book as printed ("FACT 20240603" for
+			// 2024-0603): the creditor's numbers have that shape, and the
+			// keyword says which reading the payer meant.
+			if !(keyword && printed && h.first == h.last && dateToken8(a.canon(k, k))) {
+				lookalike = true
+			}
 		}
 		// A Luhn-valid number may be a SIREN — unless it is the whole
 		// invoice number: then the creditor's numbers have that shape,
@@ -585,6 +624,19 @@ func (f *finder) weigh(h *RefHit, key []byte) {
 		// Glued digits may read as a date or a company number as a whole.
 		c := a.canon(h.first, h.last)
 		if (len(c) == 8 && validDate8(c)) || ((len(c) == 9 || len(c) == 14) && luhn(c) && h.class != classFull && h.class != classStripped) {
+			lookalike = true
+		}
+	}
+	if h.first == h.last && h.Kind == KindReference && isYear(a.canon(h.first, h.first)) {
+		// A lone four-digit year is, in most remittances, a date ("JUIN
+		// 2025", "LOT 2025/…"). Read as a number rewritten (zeros or a
+		// separator dropped: "2025" for 00020/25) it is noise; as printed
+		// it is weak unless an invoice keyword precedes it.
+		if h.class != classFull {
+			h.Weight = 0
+			return
+		}
+		if !keyword {
 			lookalike = true
 		}
 	}
@@ -629,6 +681,18 @@ func (f *finder) weigh(h *RefHit, key []byte) {
 	h.Weight = w
 	h.Strong = w >= StrongBits && h.Candidates == 1
 }
+
+// isYear reports whether c is four digits reading as a year 1990–2099.
+func isYear(c []byte) bool {
+	if len(c) != 4 || !allDigits(c) {
+		return false
+	}
+	y := atoi(c)
+	return y >= 1990 && y <= 2099
+}
+
+// dateToken8 reports whether c is eight digits reading as a date.
+func dateToken8(c []byte) bool { return len(c) == 8 && allDigits(c) && validDate8(c) }
 
 // resolveOverlaps keeps, among exact hits whose token spans overlap, those
 // of the longest window: a number inside a longer one is not a hit.
@@ -804,6 +868,10 @@ func (f *finder) fuzzyWindow(i, j int) {
 			w -= math.Log2(float64(n))
 		}
 		h.Weight = w
+		if f.opt.MaxFuzzyCandidates > 0 && n > f.opt.MaxFuzzyCandidates &&
+			(f.opt.Plausible == nil || !f.opt.Plausible(h.Ref)) {
+			continue
+		}
 		f.hits = append(f.hits, *h)
 	}
 	f.window = f.window[:start]
@@ -1065,6 +1133,56 @@ func RefDistance(written, number string) (d int, swap bool) {
 	return d, swap
 }
 
+// RefDistanceWithin is RefDistance bounded by k: ok is false when the
+// distance exceeds k. It does not allocate for numbers of up to 64
+// characters.
+func RefDistanceWithin(written, number string, k int) (d int, swap, ok bool) {
+	return NewRefText(written).Within(number, k)
+}
+
+// RefText is a text read as a reference, normalised once, to be compared
+// with many invoice numbers (Within).
+type RefText struct {
+	w, ws []byte
+}
+
+// NewRefText normalises written for Within.
+func NewRefText(written string) RefText {
+	w, wm := numberTokens(written, nil)
+	ws, _ := stripZeros(w, wm, nil)
+	return RefText{w: w, ws: ws}
+}
+
+// Within is RefDistance(written, number) bounded by k: ok is false when
+// the distance exceeds k. It does not allocate for numbers of up to 64
+// characters.
+func (t RefText) Within(number string, k int) (d int, swap, ok bool) {
+	var kb, ksb [64]byte
+	key, km := numberTokens(number, kb[:0])
+	d = k + 1
+	if abs(len(t.w)-len(key)) <= k {
+		d, swap = boundedDist(t.w, key, k)
+	}
+	// Zeros can only shorten a number: stripped forms are compared only
+	// when their lengths may be within k.
+	if len(t.ws) <= len(key)+k {
+		ks, _ := stripZeros(key, km, ksb[:0])
+		if abs(len(t.ws)-len(ks)) <= k {
+			if d2, s2 := boundedDist(t.ws, ks, k); d2 < d {
+				d, swap = d2, s2
+			}
+		}
+	}
+	return d, swap, d <= k
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
 func refDist(a, b []byte) (int, bool) {
 	d := levenshtein.ComputeDistance(string(a), string(b))
 	if d == 2 && isTransposition(a, b) {
@@ -1091,11 +1209,12 @@ func allDigits(c []byte) bool {
 // length near the number's.
 func NearReference(p *Payment, number string, maxDist int) (written string, d int, swap bool, ok bool) {
 	a := p.analyse()
-	key, kmask := numberTokens(number, nil)
+	var kb, sb [64]byte
+	key, kmask := numberTokens(number, kb[:0])
 	if len(key) < 4 {
 		return "", 0, false, false
 	}
-	skey, _ := stripZeros(key, kmask, nil)
+	skey, _ := stripZeros(key, kmask, sb[:0])
 	best := maxDist + 1
 	for _, w := range a.refWindows() {
 		c := a.canon(w.i, w.j)

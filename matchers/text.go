@@ -14,7 +14,12 @@ package matchers
 // IBANs, dates written with separators, decimal amounts, phone numbers and
 // numbers after SIREN/SIRET/TVA are "hard" (never part of a window);
 // 8-digit dates, Luhn-valid 9- or 14-digit numbers (SIREN/SIRET) and
-// postcodes after a street word are "lookalikes" (a hit on them is weak).
+// postcodes after a street word are "lookalikes" (a hit on them is weak) —
+// except an 8-digit date right after an invoice keyword that equals a
+// number of the book as printed ("FACT 20240603" for 2024-0603). A lone
+// four-digit year is never a rewritten number ("2025" for 00020/25) and is
+// weak as printed unless a keyword precedes it. A comma before three
+// digits is a thousands separator only when decimals or more groups follow.
 
 type tokenFlag uint8
 
@@ -344,9 +349,17 @@ func (a *textAnalysis) flagAmount(i int, p *Payment) {
 	if i+1 < n && a.sameSource(i, i+1) && a.isDigits(i+1) {
 		sep := a.sep(i + 1)
 		next := a.canon(i+1, i+1)
-		if (sep == "," && len(next) <= 3) || (sep == "." && len(next) == 2 && !(i+2 < n && a.sameSource(i, i+2) && a.sep(i+2) == "." && a.isDigits(i+2))) {
+		// A comma before one or two digits is a decimal comma; before
+		// three, a thousands separator only when decimals or more groups
+		// follow ("26,436.00", "1,234,567"): "00413-26,436-26" is a list.
+		thousands := sep == "," && len(next) == 3 && i+2 < n && a.sameSource(i, i+2) && a.isDigits(i+2) &&
+			((a.sep(i+2) == "." && len(a.canon(i+2, i+2)) == 2) || (a.sep(i+2) == "," && len(a.canon(i+2, i+2)) == 3))
+		if (sep == "," && len(next) <= 2) || thousands || (sep == "." && len(next) == 2 && !(i+2 < n && a.sameSource(i, i+2) && a.sep(i+2) == "." && a.isDigits(i+2))) {
 			a.tokens[i].flags |= flagHard
 			a.tokens[i+1].flags |= flagHard
+			if thousands {
+				a.tokens[i+2].flags |= flagHard
+			}
 			// Thousands groups before it: "1 234,50", "1.234,50".
 			for k := i; k > 0 && a.sameSource(k-1, k) && a.isDigits(k-1) && len(a.canon(k, k)) == 3 && len(a.canon(k-1, k-1)) <= 3; k-- {
 				s := a.sep(k)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/lettrage/lettrage/internal/ledger"
 	"github.com/lettrage/lettrage/matchers"
@@ -282,14 +283,18 @@ func (r *matchRun) matchHits(pr *proposal) {
 	if e.cfg.MaxFuzzyDistance == 0 || (pr.fit != matchers.FitExact && pr.fit != matchers.FitFee) {
 		return
 	}
-	typo := func(i int32, h *matchers.RefHit) bool {
-		if matchers.LooksLikeDate(h.Written) {
+	typo := func(i int32, h *matchers.RefHit, text int32) bool {
+		t := r.typoOf(i, text, func() typoReading {
+			if matchers.LooksLikeDate(h.Written) {
+				return typoReading{}
+			}
+			d, swap, ok := r.refText(text, h.Written).Within(e.invoices[i].Number, e.cfg.MaxFuzzyDistance)
+			return typoReading{d: d, swap: swap, ok: ok && d > 0}
+		})
+		if !t.ok {
 			return false
 		}
-		d, swap := matchers.RefDistance(h.Written, e.invoices[i].Number)
-		if d == 0 || d > e.cfg.MaxFuzzyDistance {
-			return false
-		}
+		d, swap := t.d, t.swap
 		syn := *h
 		syn.Ref, syn.Kind, syn.Distance, syn.Swap, syn.Strong = i, matchers.KindFuzzyReference, d, swap, false
 		syn.Weight, syn.Contained, syn.Abbreviated = typoBits(d), false, false
@@ -306,24 +311,55 @@ func (r *matchRun) matchHits(pr *proposal) {
 		for gi, g := range r.groups {
 			// A text read as written by a proposal that reconciles is no
 			// typo of anything else.
-			if !pr.covered[gi] && !r.groupReconciles(gi) && typo(i, &r.hits[g[0]]) {
+			if !pr.covered[gi] && !r.groupReconciles(gi) && typo(i, &r.hits[g[0]], int32(g[0])) {
 				pr.covered[gi] = true
 				break
 			}
 		}
 		// A typo may also read as an invoice already paid or held.
 		for k := 0; k < len(r.unavail) && pr.hits.get(i) == nil; k++ {
-			typo(i, &r.unavail[k])
+			typo(i, &r.unavail[k], int32(len(r.hits)+k))
 		}
 		// Or as nothing the index reached (a digit dropped from a short
 		// number): one edit at most.
 		if pr.hits.get(i) == nil {
-			if w, d, swap, ok := matchers.NearReference(r.p, e.invoices[i].Number, 1); ok && !r.namesExactly(w) {
-				pr.hits.set(i, &matchers.RefHit{Ref: i, Kind: matchers.KindFuzzyReference, Weight: typoBits(d),
-					Distance: d, Swap: swap, Written: w, Candidates: 1})
+			t := r.typoOf(i, -1, func() typoReading {
+				w, d, swap, ok := matchers.NearReference(r.p, e.invoices[i].Number, 1)
+				return typoReading{d: d, swap: swap, written: w, ok: ok && !r.namesExactly(w)}
+			})
+			if t.ok {
+				pr.hits.set(i, &matchers.RefHit{Ref: i, Kind: matchers.KindFuzzyReference, Weight: typoBits(t.d),
+					Distance: t.d, Swap: t.swap, Written: t.written, Candidates: 1})
 			}
 		}
 	}
+}
+
+// refText returns text's normalised form (see typoKey), computed once.
+func (r *matchRun) refText(text int32, written string) matchers.RefText {
+	for len(r.texts) <= int(text) {
+		r.texts = append(r.texts, nil)
+	}
+	if r.texts[text] == nil {
+		t := matchers.NewRefText(written)
+		r.texts[text] = &t
+	}
+	return *r.texts[text]
+}
+
+// typoOf returns the reading of text (see typoKey) as a typo of invoice
+// i's number, computing it once per credit.
+func (r *matchRun) typoOf(i, text int32, read func() typoReading) typoReading {
+	k := typoKey{i, text}
+	if t, ok := r.typos[k]; ok {
+		return t
+	}
+	if r.typos == nil {
+		r.typos = make(map[typoKey]typoReading, 64)
+	}
+	t := read()
+	r.typos[k] = t
+	return t
 }
 
 // distinctive reports whether an invoice number is long or lettered enough
@@ -382,22 +418,39 @@ func (r *matchRun) namesExactly(w string) bool {
 }
 
 // groupReconciles reports whether some proposal containing one of group
-// gi's invoices reconciles with the credit.
+// gi's invoices reconciles with the credit. It is computed once per credit
+// for every group (after prepare has run on every proposal).
 func (r *matchRun) groupReconciles(gi int) bool {
-	for _, hi := range r.groups[gi] {
-		ref := r.hits[hi].Ref
+	if r.groupRecon == nil {
+		r.groupRecon = make([]bool, len(r.groups))
+		named := make(map[int32]int, len(r.hits))
+		for g, hs := range r.groups {
+			for _, hi := range hs {
+				named[r.hits[hi].Ref] = g
+			}
+		}
 		for _, pr := range r.props {
-			if pr.reconciles() && slices.Contains(pr.set, ref) {
-				return true
+			if !pr.reconciles() {
+				continue
+			}
+			for _, i := range pr.set {
+				if g, ok := named[i]; ok {
+					r.groupRecon[g] = true
+				}
 			}
 		}
 	}
-	return false
+	return r.groupRecon[gi]
 }
 
 // offered returns how many invoices of customer ci this credit may pay
 // (counted once per customer and credit).
 func (r *matchRun) offered(ci int32) int {
+	if c := &r.e.customers[ci]; c.byAmount != nil {
+		// A large customer: its open invoices are counted as the run goes
+		// (any currency, rejections not deducted) rather than scanned.
+		return c.openN
+	}
 	for _, o := range r.offeredCache {
 		if o.ci == ci {
 			return o.n
@@ -433,6 +486,7 @@ func (r *matchRun) decide(res Result) Result {
 	}
 	for _, pr := range props {
 		r.score(pr)
+		r.holdCheck(pr)
 	}
 	if len(props) == 0 {
 		res.Reasons = []string{"no candidate invoice: no reference, known payer or amount in common with an open invoice"}
@@ -499,6 +553,9 @@ func (r *matchRun) decide(res Result) Result {
 		blockers = append(blockers, fmt.Sprintf("another proposal (%s%s) %s (%.1f bits apart)", e.invoiceList(rival.set), held, what, margin))
 	}
 	blockers = append(blockers, r.safety(best)...)
+	if len(blockers) == 0 {
+		blockers = r.contradictions(best)
+	}
 
 	res.Score = round4(score)
 	switch {
@@ -520,6 +577,21 @@ func (r *matchRun) decide(res Result) Result {
 	}
 	r.apply(best, &res)
 	return res
+}
+
+// holdCheck sets pr.held when an invoice of pr is held by a pending review
+// proposal of this run that pr does not clearly outweigh: a weak proposal
+// on an unrelated credit must not keep a well-evidenced later credit from
+// its invoice, but two comparable proposals are not both offered.
+func (r *matchRun) holdCheck(pr *proposal) {
+	e := r.e
+	pr.held = false
+	for _, i := range pr.set {
+		if e.pending[i] && pr.W < e.holdW[i]+e.cfg.AmbiguityMargin {
+			pr.held = true
+			return
+		}
+	}
 }
 
 func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }
@@ -611,6 +683,131 @@ func (r *matchRun) safety(pr *proposal) []string {
 		}
 	}
 	return out
+}
+
+// contradictions returns the evidence that speaks against a proposal
+// otherwise fit to be automatic (see the package documentation): it caps
+// the decision at review. It is checked last, only when nothing else keeps
+// the proposal from being automatic, as it may search the payer's name.
+func (r *matchRun) contradictions(pr *proposal) []string {
+	e := r.e
+	var out []string
+	for _, i := range pr.set {
+		h := pr.hits.get(i)
+		num := e.invoices[i].Number
+		// Evidence that contradicts a weak reading caps it at review: the
+		// payer is plainly another customer, or the text names exactly an
+		// invoice already paid or held (a duplicate payment as likely as a
+		// typo landing on a neighbour).
+		if h != nil && !h.Strong {
+			if r.payerPointsElsewhere(e.cust[i]) {
+				out = append(out, fmt.Sprintf("the reference to invoice %s is weak and the payer (IBAN or name) points to another customer", num))
+			}
+			if u, ok := r.duplicateOf(h); ok && !r.typoOverDuplicate(i, u) {
+				out = append(out, fmt.Sprintf("the text read as invoice %s names exactly invoice %s, already paid or held: a duplicate payment is as likely as a typo", num, e.invoices[u].Number))
+			}
+		}
+		// Without a reference, the payer is all the evidence: a name that
+		// closely matches another customer, and not this one, contradicts
+		// the account.
+		if h == nil && r.payerNamesOtherOnly(e.cust[i]) {
+			out = append(out, fmt.Sprintf("invoice %s is not named and the payer's name is another customer's", num))
+		}
+		// Even a strong reference does not outweigh a payer whose IBAN and
+		// name both designate one other customer.
+		if h != nil && h.Strong && r.payerIsPlainlyOther(e.cust[i]) {
+			out = append(out, fmt.Sprintf("the payer's IBAN and name both designate another customer than invoice %s's", num))
+		}
+	}
+	return out
+}
+
+// payerPointsElsewhere reports whether the payer's evidence designates
+// customers other than ci: an IBAN known only for other customers, or —
+// unless ci's own evidence corroborates it — a name that closely matches
+// another customer's.
+func (r *matchRun) payerPointsElsewhere(ci int32) bool {
+	if known := r.e.accounts.Lookup(r.p.PayerIBAN); len(known) > 0 && !slices.Contains(known, ci) {
+		return true
+	}
+	if r.customerEvidence(ci).corroborated {
+		return false
+	}
+	r.searchNames()
+	for _, o := range r.nameStrong {
+		if o != ci {
+			return true
+		}
+	}
+	return false
+}
+
+// payerNamesOtherOnly reports whether the payer's name closely matches
+// another customer's while ci's own name evidence is not close.
+func (r *matchRun) payerNamesOtherOnly(ci int32) bool {
+	ce := r.customerEvidence(ci)
+	if (ce.nameOK && ce.name.Strong) || ce.alias {
+		return false
+	}
+	r.searchNames()
+	for _, o := range r.nameStrong {
+		if o != ci {
+			return true
+		}
+	}
+	return false
+}
+
+// payerIsPlainlyOther reports whether the payer's IBAN is known for exactly
+// one customer, not ci, and its name closely matches that customer's.
+func (r *matchRun) payerIsPlainlyOther(ci int32) bool {
+	known := r.e.accounts.Lookup(r.p.PayerIBAN)
+	if len(known) != 1 || known[0] == ci {
+		return false
+	}
+	ce := r.customerEvidence(ci)
+	if (ce.nameOK && ce.name.Strong) || ce.alias {
+		return false
+	}
+	r.searchNames()
+	return slices.Contains(r.nameStrong, known[0])
+}
+
+// duplicateOf returns the invoice, already paid or held, that the text of
+// a non-exact hit names exactly, if any.
+func (r *matchRun) duplicateOf(h *matchers.RefHit) (int32, bool) {
+	if h.Distance == 0 && !h.Unavailable {
+		return 0, false
+	}
+	cw := matchers.CanonicalReference(h.Written)
+	if cw == "" {
+		return 0, false
+	}
+	for k := range r.unavail {
+		u := &r.unavail[k]
+		if u.Distance != 0 || u.Ref == h.Ref {
+			continue
+		}
+		cu := matchers.CanonicalReference(u.Written)
+		if cu != "" && (cu == cw || strings.Contains(cw, cu) || strings.Contains(cu, cw)) {
+			return u.Ref, true
+		}
+	}
+	return 0, false
+}
+
+// typoOverDuplicate reports whether invoice i, read as a typo of a text
+// that names invoice u (already paid or held) exactly, may still be
+// lettered automatically: only when u is another customer's, the payer
+// corroborates i's customer and does not corroborate u's. For two invoices
+// of one customer nothing tells a duplicate payment from a typo.
+func (r *matchRun) typoOverDuplicate(i, u int32) bool {
+	e := r.e
+	ci, cu := e.cust[i], e.cust[u]
+	if ci == cu || !r.customerEvidence(ci).corroborated {
+		return false
+	}
+	return !r.customerEvidence(cu).corroborated
 }
 
 // strong reports whether invoice i is named by a strong reference (not an
@@ -722,11 +919,11 @@ func (r *matchRun) apply(pr *proposal, res *Result) {
 			if pr.fit == matchers.FitFee || rest < 0 {
 				rest = 0
 			}
-			e.record(i, rest, e.pending[i])
+			e.record(i, rest, e.pending[i], e.holdW[i])
 		}
 	case ledger.DecisionReview:
 		for _, i := range pr.set {
-			e.record(i, e.open[i], true)
+			e.record(i, e.open[i], true, pr.W)
 		}
 	}
 }

@@ -30,9 +30,17 @@
 //     alternatives reaches Config.ReviewThreshold); unmatched otherwise;
 //  5. allocates the credit, and remembers it: invoices fully lettered by an
 //     auto decision are not offered again in the run; invoices held by a
-//     review proposal are not allocated again but still compete (a rival
-//     held by a pending review keeps a decision from being automatic);
-//     partially paid ones are offered with their residual.
+//     review proposal are not allocated again to a proposal that does not
+//     outweigh the holding one by Config.AmbiguityMargin bits, but still
+//     compete (a rival held by a pending review keeps a decision from
+//     being automatic) — a weak guess on an unrelated credit does not keep
+//     a well-evidenced later credit from its invoice; partially paid ones
+//     are offered with their residual.
+//
+// Retrieval is bounded per credit whatever the size of the book: a
+// mistyped text that reads as more than a few invoices (dense sequential
+// numbering) keeps only the readings the amount or the payer's IBAN makes
+// plausible, still weighed against all of them.
 //
 // # Scoring
 //
@@ -69,6 +77,15 @@
 //     lettered automatically. The amount alone never suffices, nor does the
 //     payer's name alone: names equal up to the legal form are not the same
 //     customer.
+//   - Contradicting evidence caps the decision at review: a weak
+//     reference (fuzzy, abbreviated, a lookalike, inside a longer number)
+//     when the payer's IBAN is known only for other customers or its name
+//     closely matches another customer's; a text read as a typo that names
+//     exactly an invoice already paid or lettered (a duplicate payment)
+//     unless that invoice is another customer's and the payer corroborates
+//     the typo's customer and not the other; an unreferenced invoice when
+//     the payer's name is another customer's; even a strong reference when
+//     the payer's IBAN and name both designate one other customer.
 //   - The best proposal beats every other — held ones included — by
 //     Config.AmbiguityMargin bits, and its score reaches
 //     Config.AutoThreshold.

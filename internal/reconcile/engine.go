@@ -24,10 +24,13 @@ type Engine struct {
 	// Per invoice, indexed like invoices.
 	open    []int64 // residual still due in this run; 0 = not offered
 	pending []bool  // held by a review proposal of this run
-	cust    []int32 // customer index
-	issue   []int32 // day numbers (days since 1970-01-01), 0 = unknown
-	due     []int32
-	curID   []uint8
+	// holdW is the weight (bits) of the review proposal holding each
+	// pending invoice: a later proposal clearly stronger takes precedence.
+	holdW map[int32]float64
+	cust  []int32 // customer index
+	issue []int32 // day numbers (days since 1970-01-01), 0 = unknown
+	due   []int32
+	curID []uint8
 
 	currencies []ledger.Currency
 	curByCode  map[ledger.Currency]uint8
@@ -52,6 +55,15 @@ type customer struct {
 	c        ledger.Customer // IBANs and Aliases grow as Learn adds to them
 	invoices []int32         // its offered invoices, oldest due first
 	key      string          // normalised legal name (matchers.NameForm.Key), computed on first use
+	// openN counts its invoices still open in this run.
+	openN int
+	// For a customer with more invoices than Config.MaxCustomerInvoices
+	// (too many for a subset search), byAmount holds them by their opening
+	// open amount and moved those whose residual changed in the run, so
+	// that the invoices of an amount are found without scanning the list:
+	// a large customer's list grows with the book.
+	byAmount []int32
+	moved    []int32
 }
 
 // change is one undoable state change (see Checkpoint).
@@ -59,6 +71,7 @@ type change struct {
 	inv     int32
 	open    int64
 	pending bool
+	holdW   float64
 }
 
 // Option configures an Engine.
@@ -101,6 +114,7 @@ func NewEngine(cfg Config, invoices []ledger.Invoice, customers []ledger.Custome
 		invoices:  invoices,
 		open:      make([]int64, n),
 		pending:   make([]bool, n),
+		holdW:     make(map[int32]float64),
 		cust:      make([]int32, n),
 		issue:     make([]int32, n),
 		due:       make([]int32, n),
@@ -211,6 +225,13 @@ func NewEngine(cfg Config, invoices []ledger.Invoice, customers []ledger.Custome
 			}
 			return int(a - b)
 		})
+		c.openN = len(c.invoices)
+		if len(c.invoices) > cfg.MaxCustomerInvoices {
+			c.byAmount = slices.Clone(c.invoices)
+			slices.SortStableFunc(c.byAmount, func(a, b int32) int {
+				return cmpInt64(invoices[a].Open.Minor, invoices[b].Open.Minor)
+			})
+		}
 		for _, a := range c.c.Aliases {
 			e.addAlias(a, int32(ci))
 		}
@@ -345,6 +366,11 @@ func (e *Engine) Rollback(cp Checkpoint) {
 		ch := e.journal[i]
 		e.setOpen(ch.inv, ch.open)
 		e.pending[ch.inv] = ch.pending
+		if ch.pending {
+			e.holdW[ch.inv] = ch.holdW
+		} else {
+			delete(e.holdW, ch.inv)
+		}
 	}
 	e.journal = e.journal[:cp.n]
 }
@@ -373,13 +399,41 @@ func (e *Engine) setOpen(i int32, v int64) {
 	if v > 0 && v != e.invoices[i].Open.Minor {
 		e.residual[k][v] = append(e.residual[k][v], i)
 	}
+	c := &e.customers[e.cust[i]]
+	switch {
+	case old > 0 && v <= 0:
+		c.openN--
+	case old <= 0 && v > 0:
+		c.openN++
+	}
+	if c.byAmount != nil && v > 0 && v != e.invoices[i].Open.Minor {
+		c.moved = append(c.moved, i)
+	}
+}
+
+// cmpInt64 orders two int64s.
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // record applies a change to invoice i and journals the old state.
-func (e *Engine) record(i int32, open int64, pending bool) {
-	e.journal = append(e.journal, change{inv: i, open: e.open[i], pending: e.pending[i]})
+// A pending invoice is held with weight w (that of the review proposal
+// holding it).
+func (e *Engine) record(i int32, open int64, pending bool, w float64) {
+	e.journal = append(e.journal, change{inv: i, open: e.open[i], pending: e.pending[i], holdW: e.holdW[i]})
 	e.setOpen(i, open)
 	e.pending[i] = pending
+	if pending {
+		e.holdW[i] = w
+	} else {
+		delete(e.holdW, i)
+	}
 }
 
 // dayNumber converts a civil date into days since 1970-01-01 (0 = absent).

@@ -33,7 +33,7 @@ func (e *Engine) Match(ctx context.Context, c Credit) (Result, error) {
 		res.Reasons = []string{fmt.Sprintf("no open invoice in %s", m.Currency)}
 		return res, nil
 	}
-	r := &matchRun{e: e, c: c, p: payment(c), cur: k, currency: m.Currency, amount: m.Minor, props: map[string]*proposal{}}
+	r := &matchRun{e: e, c: c, p: payment(c), cur: k, currency: m.Currency, amount: m.Minor, props: make(map[string]*proposal, 16)}
 	if d := c.Date(); !d.IsZero() {
 		r.payDay = dayNumber(d)
 	}
@@ -70,6 +70,27 @@ type matchRun struct {
 	payerNames []payerName
 	// offeredCache counts each customer's offered invoices once.
 	offeredCache []custCount
+	// groupRecon caches groupReconciles, per group.
+	groupRecon []bool
+	// typos caches, per invoice and text, the typo readings matchHits
+	// tries (RefDistance, NearReference).
+	typos map[typoKey]typoReading
+	texts []*matchers.RefText // by typoKey.text ≥ 0, normalised once
+}
+
+// typoKey is an invoice and the text read as a typo of its number (an
+// index in hits, in unavail offset by len(hits), or -1 for NearReference).
+type typoKey struct {
+	inv  int32
+	text int32
+}
+
+// typoReading is the outcome of reading a text as a typo of a number.
+type typoReading struct {
+	d       int
+	swap    bool
+	written string // for NearReference
+	ok      bool
 }
 
 // accept says whether invoice i is a candidate for this credit: open, of
@@ -110,6 +131,7 @@ func (r *matchRun) retrieve() {
 	found := e.refs.Find(r.p, opt, nil)
 	if e.cfg.MaxFuzzyDistance > 0 && !r.exactSuffices(found) {
 		opt.MaxDistance = e.cfg.MaxFuzzyDistance
+		opt.MaxFuzzyCandidates, opt.Plausible = maxFuzzyCandidates, r.plausibleTypo
 		found = e.refs.Find(r.p, opt, found[:0])
 	}
 	for _, h := range found {
@@ -262,6 +284,23 @@ func (r *matchRun) exactSuffices(hits []matchers.RefHit) bool {
 	return f == matchers.FitExact || f == matchers.FitFee
 }
 
+// maxFuzzyCandidates is how many invoices one mistyped text may read as
+// before only the plausible ones (plausibleTypo) are kept: beyond it, each
+// reading weighs less than the lookalike threshold and only the amount or
+// the payer could single one out.
+const maxFuzzyCandidates = 8
+
+// plausibleTypo reports whether invoice i, one of many a mistyped text
+// reads as, is worth a proposal: its open amount fits the credit (exactly
+// or within fees), or the payer's IBAN is known for its customer.
+func (r *matchRun) plausibleTypo(i int32) bool {
+	e := r.e
+	if f, _ := matchers.FitAmount(r.amount, e.open[i], e.tol); f == matchers.FitExact || f == matchers.FitFee {
+		return true
+	}
+	return slices.Contains(e.accounts.Lookup(r.p.PayerIBAN), e.cust[i])
+}
+
 // maxAmountAlternatives bounds the invoices of the credit's amount checked
 // as typo readings of a named number.
 const maxAmountAlternatives = 256
@@ -287,8 +326,8 @@ func (r *matchRun) amountAlternatives() {
 			if h.Distance != 0 || !h.Strong {
 				continue
 			}
-			d, swap := matchers.RefDistance(h.Written, e.invoices[i].Number)
-			if d >= 1 && d <= e.cfg.MaxFuzzyDistance {
+			d, swap, ok := matchers.RefDistanceWithin(h.Written, e.invoices[i].Number, e.cfg.MaxFuzzyDistance)
+			if ok && d >= 1 {
 				r.hits = append(r.hits, h.Alternative(i, d, swap, typoBits(d)))
 				break
 			}

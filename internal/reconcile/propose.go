@@ -2,8 +2,6 @@ package reconcile
 
 import (
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/lettrage/lettrage/matchers"
 )
@@ -34,7 +32,8 @@ type proposal struct {
 	// other subsets may fit as well.
 	exhausted bool
 	// held: an invoice of the set is held by a pending review proposal of
-	// this run; the proposal competes but cannot be chosen.
+	// this run that this one does not clearly outweigh (holdCheck); the
+	// proposal competes but cannot be chosen.
 	held bool
 	// poolTotal is the total open amount of the pool searched.
 	poolTotal int64
@@ -57,14 +56,15 @@ type proposal struct {
 
 // key identifies a set of invoices.
 func setKey(set []int32) string {
-	s := slices.Clone(set)
+	var arr [16]int32
+	s := append(arr[:0], set...)
 	slices.Sort(s)
-	var b strings.Builder
+	var buf [64]byte
+	b := buf[:0]
 	for _, i := range s {
-		b.WriteString(strconv.Itoa(int(i)))
-		b.WriteByte(',')
+		b = append(b, byte(i), byte(i>>8), byte(i>>16), byte(i>>24))
 	}
-	return b.String()
+	return string(b)
 }
 
 // add records a proposal for set (deduplicated; the more favourable origin
@@ -92,11 +92,7 @@ func (r *matchRun) addSearched(set []int32, o origin, pool int, poolTotal int64,
 		}
 		return int(a - b)
 	})
-	held := false
-	for _, i := range s {
-		held = held || e.pending[i]
-	}
-	r.props[k] = &proposal{set: s, origin: o, pool: pool, poolTotal: poolTotal, exhausted: exhausted, held: held}
+	r.props[k] = &proposal{set: s, origin: o, pool: pool, poolTotal: poolTotal, exhausted: exhausted}
 }
 
 // maxNamedCombos bounds the alternative readings of the remittance tried.
@@ -212,8 +208,13 @@ func (r *matchRun) proposeTopUp(set []int32) {
 		}
 	}
 	room := e.cfg.MaxSubsetInvoices - len(set)
-	if room < 2 || len(others) < 2 || len(others) > e.cfg.MaxCustomerInvoices {
+	if room < 2 || len(others) < 2 {
 		return
+	}
+	if len(others) > e.cfg.MaxCustomerInvoices {
+		// Too many to search every subset; a pair making up the excess
+		// still explains it (and keeps an overpayment from being automatic).
+		room = 2
 	}
 	amounts := make([]int64, len(others))
 	for k, i := range others {
@@ -239,6 +240,10 @@ func (r *matchRun) proposeTopUp(set []int32) {
 // unapplied.
 func (r *matchRun) proposeCustomer(ce *custEvidence) {
 	e := r.e
+	if c := &e.customers[ce.ci]; c.byAmount != nil && c.openN > e.cfg.MaxCustomerInvoices {
+		r.proposeLargeCustomer(ce)
+		return
+	}
 	var invs []int32
 	for _, i := range e.customers[ce.ci].invoices {
 		if r.accept(i) {
@@ -293,6 +298,65 @@ func (r *matchRun) proposeCustomer(ce *custEvidence) {
 	}
 	if n == 0 && len(invs) == 1 {
 		r.add(invs, originCustomer, 0) // less than the credit: the rest unapplied
+	}
+}
+
+// proposeLargeCustomer is proposeCustomer for a customer with too many
+// open invoices for a subset search: the invoices of the credit's amount
+// (or within fees) come from its amount index, not from a scan of all its
+// invoices; a customer identified by IBAN or alias with nothing that fits
+// gets its three oldest invoices above the credit, as a partial payment.
+func (r *matchRun) proposeLargeCustomer(ce *custEvidence) {
+	e := r.e
+	found := false
+	r.customerInvoicesIn(ce.ci, r.amount, r.amount+e.tol.AbsMinor, func(i int32) {
+		if f, _ := matchers.FitAmount(r.amount, e.open[i], e.tol); f == matchers.FitExact || f == matchers.FitFee {
+			r.add([]int32{i}, originCustomer, 0)
+			found = true
+		}
+	})
+	if found || !ce.identified {
+		return
+	}
+	n := 0
+	for _, i := range e.customers[ce.ci].invoices {
+		if r.accept(i) && e.open[i] > r.amount {
+			r.add([]int32{i}, originCustomer, 0)
+			if n++; n == 3 {
+				break
+			}
+		}
+	}
+}
+
+// customerInvoicesIn calls fn for each offered invoice of customer ci
+// whose open amount is in [lo, hi], through the customer's amount index
+// when it has one.
+func (r *matchRun) customerInvoicesIn(ci int32, lo, hi int64, fn func(i int32)) {
+	e := r.e
+	c := &e.customers[ci]
+	in := func(i int32) bool { return e.open[i] >= lo && e.open[i] <= hi && r.accept(i) }
+	if c.byAmount == nil {
+		for _, i := range c.invoices {
+			if in(i) {
+				fn(i)
+			}
+		}
+		return
+	}
+	k, _ := slices.BinarySearchFunc(c.byAmount, lo, func(i int32, v int64) int { return cmpInt64(e.invoices[i].Open.Minor, v) })
+	var seen []int32
+	for ; k < len(c.byAmount) && e.invoices[c.byAmount[k]].Open.Minor <= hi; k++ {
+		if i := c.byAmount[k]; in(i) {
+			seen = append(seen, i)
+			fn(i)
+		}
+	}
+	for _, i := range c.moved {
+		if in(i) && !slices.Contains(seen, i) {
+			seen = append(seen, i)
+			fn(i)
+		}
 	}
 }
 
