@@ -38,10 +38,12 @@ type ImportResult struct {
 	ImportID int64 // increasing
 	Created  int   // invoices new to the store
 	// Updated counts the batch's invoices that were already known;
-	// Changed those of them whose values the batch changed. The others
-	// are left as they are (not rewritten).
-	Updated int
-	Changed int
+	// Changed those of them whose values the batch changed, Unchanged the
+	// others (Updated = Changed + Unchanged), which are left as they are:
+	// not rewritten, and without a journal row.
+	Updated   int
+	Changed   int
+	Unchanged int
 	// Cancelled counts invoices the batch cancelled; KeptCancelled those
 	// already cancelled that the batch mentioned without reviving them.
 	Cancelled     int

@@ -10,7 +10,25 @@ type MatchOutcome struct {
 	Previous    MatchStatus // the status before the change; "" for a new match
 	Transaction BankTransaction
 	Invoices    []Invoice
+	// Learned is what ConfirmMatchLearning recorded about the payer in the
+	// same transaction; zero when nothing new was learned.
+	Learned PayerLesson
 }
+
+// PayerLesson is what a confirmed payment teaches about who pays a
+// customer: an IBAN and/or a payer-name alias to add to those known.
+type PayerLesson struct {
+	CustomerID string
+	IBAN       string
+	Alias      string
+}
+
+// PayerLearner decides, inside the confirmation's transaction, what a
+// confirmed outcome teaches, given the customers its invoices belong to
+// (with their known IBANs and aliases): a zero lesson (or one without IBAN
+// and alias) learns nothing. It must be quick, do no I/O and not call the
+// store.
+type PayerLearner func(o MatchOutcome, customers []Customer) PayerLesson
 
 // MatchEdit replaces a proposal's allocations when a person confirms it
 // with other amounts or invoices (or letters an unmatched credit by hand).

@@ -129,6 +129,7 @@ type TransactionFilter struct {
 	AccountID   string
 	Direction   Direction
 	Status      EntryStatus
+	BookedOn    Date // booking date equal to this
 	// WithoutMatch keeps only transactions with no active match (proposed,
 	// applied or confirmed): the ones the matching engine has yet to
 	// decide on, or whose decisions were all rejected or reversed.
@@ -192,6 +193,12 @@ type InvoiceStore interface {
 	// PostgreSQL, multi-row inserts on SQLite) and set-based statements;
 	// bench/RESULTS-store.md has the figures for a million invoices.
 	UpsertInvoices(ctx context.Context, imp InvoiceImport, w Write[ImportResult]) (ImportResult, error)
+	// OpenBalances sums what is still open on the open and partially paid
+	// invoices, by customer, currency and due date, in that order (an
+	// invoice without due date has a zero DueDate and comes first). It is
+	// the aged balance's input without reading every invoice: the caller
+	// buckets the rows by due date.
+	OpenBalances(ctx context.Context, f OpenBalanceFilter) ([]OpenBalance, error)
 	// GetInvoice returns an invoice; ErrNotFound.
 	GetInvoice(ctx context.Context, id string) (Invoice, error)
 	// ListInvoices lists invoices in id order.
@@ -219,6 +226,22 @@ type InvoiceFilter struct {
 	Limit  int
 }
 
+// OpenBalanceFilter selects the invoices OpenBalances sums. Zero fields
+// do not filter.
+type OpenBalanceFilter struct {
+	CustomerID string
+	Currency   Currency
+}
+
+// OpenBalance is the open amount of a customer's invoices in one currency
+// due on one date.
+type OpenBalance struct {
+	CustomerID string
+	DueDate    Date
+	Open       Money // sum of the invoices' open amounts
+	Invoices   int   // how many invoices
+}
+
 // MatchStore keeps the matching engine's and people's decisions and applies
 // them to invoices. Applying moves invoices' open amounts toward zero and
 // never past it; a transaction has at most one active match (proposed,
@@ -240,12 +263,26 @@ type MatchStore interface {
 	// end: one applies, the other gets ErrConflict and nothing of it is
 	// stored.
 	SaveMatch(ctx context.Context, m Match, w Write[MatchOutcome]) (MatchOutcome, error)
+	// SaveMatches records several new decisions in one transaction, each
+	// exactly as SaveMatch would (w.Events is called once per outcome, in
+	// order; a later decision sees the invoices as the earlier ones left
+	// them), all or nothing: any error, e.g. ErrConflict on the third,
+	// means none of them is stored. It lets the lettering commit a
+	// statement's decisions in a few transactions instead of one each.
+	SaveMatches(ctx context.Context, ms []Match, w Write[MatchOutcome]) ([]MatchOutcome, error)
 	// ConfirmMatch confirms a proposal and applies its allocations (or
 	// those of edit, when not nil), with the same guards as SaveMatch. An
 	// applied (automatic) match becomes confirmed without being applied
 	// again; edit must then be nil. DecidedBy becomes w.Actor. ErrNotFound;
 	// ErrConflict from a status other than proposed or applied.
 	ConfirmMatch(ctx context.Context, id string, edit *MatchEdit, w Write[MatchOutcome]) (MatchOutcome, error)
+	// ConfirmMatchLearning is ConfirmMatch and, in the same transaction,
+	// LearnPayer of what learn (when not nil) draws from the outcome: the
+	// confirmation and what it teaches about the payer commit together or
+	// not at all. The lesson must name a customer of the match's invoices
+	// (ErrInvalid otherwise); what was new is journaled and reported in
+	// MatchOutcome.Learned, which w.Events sees.
+	ConfirmMatchLearning(ctx context.Context, id string, edit *MatchEdit, learn PayerLearner, w Write[MatchOutcome]) (MatchOutcome, error)
 	// RejectMatch refuses a proposal; its transaction is free for a new
 	// decision. ErrConflict from a status other than proposed (an applied
 	// match is reversed, not rejected).
@@ -330,10 +367,24 @@ type OutboxStore interface {
 	// Concurrent claimers, in one process or several, never receive the
 	// same delivery (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL).
 	ClaimDeliveries(ctx context.Context, c Claim) ([]ClaimedDelivery, error)
+	// ReleaseDeliveries makes pending again, without counting an attempt
+	// and keeping their due time, every in-flight delivery leased by
+	// worker. A dispatcher calls it when it starts, for the deliveries its
+	// previous incarnation held when it died, so they (and the later events
+	// of their aggregates) need not wait for their leases to expire; worker
+	// names must therefore be unique among running dispatchers and stable
+	// across restarts. It returns how many it released. Idempotent.
+	ReleaseDeliveries(ctx context.Context, worker string, now time.Time) (int, error)
 	// AckDelivery records a successful attempt: the delivery is delivered.
 	// ErrConflict when token is not the delivery's current lease (it
 	// expired and was claimed again); ErrNotFound.
 	AckDelivery(ctx context.Context, id, token string, a DeliveryAttempt) error
+	// AckDeliveries records several successful attempts in one
+	// transaction, each as AckDelivery would. The result holds one error
+	// per ack, in order: nil when recorded, ErrConflict (lease lost) or
+	// ErrNotFound for those that were not, which do not stop the others.
+	// A non-nil err means nothing was recorded.
+	AckDeliveries(ctx context.Context, acks []DeliveryAck) ([]error, error)
 	// FailDelivery records a failed attempt. With a non-zero retryAt the
 	// delivery is pending again from then (the caller computes the
 	// backoff); with a zero retryAt it is dead (dead letter). Same errors
@@ -351,6 +402,14 @@ type OutboxStore interface {
 	ListDeliveryAttempts(ctx context.Context, deliveryID string) ([]DeliveryAttempt, error)
 	// OutboxStats counts deliveries by state, for metrics.
 	OutboxStats(ctx context.Context) (OutboxStats, error)
+}
+
+// DeliveryAck is a successful attempt at a leased delivery, for
+// AckDeliveries.
+type DeliveryAck struct {
+	ID      string
+	Token   string // the lease the attempt was made under
+	Attempt DeliveryAttempt
 }
 
 // EventFilter selects events. Zero fields do not filter.

@@ -24,9 +24,11 @@ type Store interface {
 	// ListInvoices and ListCustomers load what the engine matches against.
 	ListInvoices(ctx context.Context, f ledger.InvoiceFilter) ([]ledger.Invoice, error)
 	ListCustomers(ctx context.Context, f ledger.CustomerFilter) ([]ledger.Customer, error)
-	// SaveMatch records a decision with its events; ReverseMatch undoes a
-	// lettrage a reversal took back.
+	// SaveMatch records a decision with its events, SaveMatches several
+	// at once (all or nothing); ReverseMatch undoes a lettrage a reversal
+	// took back.
 	SaveMatch(ctx context.Context, m ledger.Match, w ledger.Write[ledger.MatchOutcome]) (ledger.MatchOutcome, error)
+	SaveMatches(ctx context.Context, ms []ledger.Match, w ledger.Write[ledger.MatchOutcome]) ([]ledger.MatchOutcome, error)
 	ReverseMatch(ctx context.Context, id string, w ledger.Write[ledger.MatchOutcome]) (ledger.MatchOutcome, error)
 	// ListMatches reads a transaction's earlier decisions and the review
 	// backlog.
@@ -64,6 +66,10 @@ type Config struct {
 	// BatchStatements bounds the statements lettered with one engine
 	// (invoices and customers loaded once per batch; default 200).
 	BatchStatements int
+	// DecisionsPerCommit bounds how many of a statement's decisions share
+	// one store transaction (SaveMatches; default 100). Each commit costs
+	// an fsync or a round trip; 1 records every decision on its own.
+	DecisionsPerCommit int
 	// SkipPaidInvoices leaves paid invoices out of the engine. By default
 	// they are loaded (never offered): a remittance naming an invoice
 	// already paid is then recognised as such, a safeguard against
@@ -93,6 +99,9 @@ const (
 	DefaultFullScanHorizon  = 7 * 24 * time.Hour
 	DefaultScanOverlap      = 10 * time.Minute
 	DefaultBatchStatements  = 200
+	// DefaultDecisionsPerCommit keeps each lettering transaction to a few
+	// tens of milliseconds, short enough for the API's writes behind it.
+	DefaultDecisionsPerCommit = 100
 )
 
 func (c Config) withDefaults() Config {
@@ -117,6 +126,9 @@ func (c Config) withDefaults() Config {
 	if c.BatchStatements == 0 {
 		c.BatchStatements = DefaultBatchStatements
 	}
+	if c.DecisionsPerCommit == 0 {
+		c.DecisionsPerCommit = DefaultDecisionsPerCommit
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -140,6 +152,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("lettering config: scan_overlap must not be negative, got %s", c.ScanOverlap)
 	case c.BatchStatements < 1:
 		return fmt.Errorf("lettering config: batch_statements must be at least 1, got %d", c.BatchStatements)
+	case c.DecisionsPerCommit < 1:
+		return fmt.Errorf("lettering config: decisions_per_commit must be at least 1, got %d", c.DecisionsPerCommit)
 	}
 	return c.Engine.Validate()
 }

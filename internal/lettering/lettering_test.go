@@ -162,6 +162,9 @@ func TestCrashMidStatementResumesWhereItStopped(t *testing.T) {
 		e.importLedger()
 		e.dayOne()
 		decided := 0
+		// The first two decisions commit together (one SaveMatches), the
+		// crash comes right after; the third is left for the restart.
+		e.cfg.DecisionsPerCommit = 2
 		e.cfg.testHook = func(p string) {
 			if p == "decided" {
 				if decided++; decided == 2 {
@@ -346,6 +349,7 @@ func TestRejectedOrDecidedCreditsAreLeftToPeople(t *testing.T) {
 	e := newEnv(t, engines(t)[0])
 	e.importLedger()
 	e.dayOne()
+	e.cfg.DecisionsPerCommit = 1 // a crash after exactly one decision
 	e.cfg.testHook = func(p string) {
 		if p == "decided" {
 			panic(crashSignal{})
@@ -515,6 +519,7 @@ func TestStatementLeftHalfDoneIsResumedByTheNextRun(t *testing.T) {
 	// Looks after the first start only from just before the newest
 	// statement: an interrupted statement must be remembered.
 	e.cfg.ScanOverlap = time.Millisecond
+	e.cfg.DecisionsPerCommit = 1 // a shutdown after exactly one decision
 	var cancel context.CancelFunc
 	e.cfg.testHook = func(p string) {
 		if p == "decided" && cancel != nil {
@@ -547,4 +552,51 @@ func TestStatementLeftHalfDoneIsResumedByTheNextRun(t *testing.T) {
 	if len(ms) != 5 {
 		t.Fatalf("%d matches, want 5", len(ms))
 	}
+}
+
+// TestBatchRefusedIsDecidedAgainOneAtATime: a person letters by hand,
+// between the engine's decisions and their commit, a credit of the batch
+// to an invoice the engine lettered too. The batch is refused whole
+// (nothing of it stored), and each credit is decided again on its own: the
+// hand-lettered credit is left alone, the invoice is never over-lettered.
+func TestBatchRefusedIsDecidedAgainOneAtATime(t *testing.T) {
+	forEngines(t, func(t *testing.T, eng engine) {
+		e := newEnv(t, eng)
+		e.importLedger()
+		e.dayOne()
+		ctx := t.Context()
+		third := e.transactionOf("S1-3")
+		var manual ledger.MatchOutcome
+		e.cfg.testHook = func(p string) {
+			if p != "saving" || manual.Match.ID != "" {
+				return
+			}
+			var err error
+			manual, err = e.store.SaveMatch(ctx, ledger.Match{TransactionID: third.ID, Decision: ledger.DecisionReview, Status: ledger.MatchConfirmed,
+				Allocations: []ledger.Allocation{{InvoiceID: "I01", Amount: eur("1000.00")}}}, ledger.Write[ledger.MatchOutcome]{Actor: "alice"})
+			if err != nil {
+				t.Error(err)
+			}
+		}
+		sum := e.runOnce()
+		if manual.Match.ID == "" {
+			t.Fatal("the hook before the batch's commit did not run")
+		}
+		if !strings.Contains(e.logs.String(), "decisions not recorded together") {
+			t.Errorf("no sign of the refused batch in the logs:\n%s", e.logs)
+		}
+		if inv := e.invoice("I01"); inv.Open != eur("200.00") {
+			t.Errorf("I01 open %v after a hand lettrage of 1000.00, want 200.00", inv.Open)
+		}
+		if ms := e.matchesOf(third.ID); len(ms) != 1 || ms[0].ID != manual.Match.ID {
+			t.Errorf("hand-lettered credit decided on again: %+v", ms)
+		}
+		first := e.matchesOf(e.transactionOf("S1-1").ID)
+		if len(first) != 1 || first[0].Status == ledger.MatchApplied {
+			t.Errorf("first credit %+v: want one decision, not an automatic lettrage of what is left of I01", first)
+		}
+		if sum.Auto+sum.Review+sum.Unmatched != 2 {
+			t.Errorf("summary %+v, want two decisions (the first two credits)", sum)
+		}
+	})
 }

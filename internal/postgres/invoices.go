@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -26,6 +28,7 @@ func (s *Store) UpsertInvoices(ctx context.Context, imp ledger.InvoiceImport, w 
 	}
 	now := s.now()
 	res := ledger.ImportResult{At: now}
+	step := importSteps(s.log, len(imp.Invoices))
 	err = s.write(ctx, func(tx pgx.Tx) error {
 		// Imports run one at a time across replicas: a concurrent one would
 		// fail on the new invoices' keys, and absence marks must follow the
@@ -44,6 +47,7 @@ func (s *Store) UpsertInvoices(ctx context.Context, imp ledger.InvoiceImport, w 
 		if err := loadImportTable(ctx, tx, imp.Invoices, opens); err != nil {
 			return err
 		}
+		step("load and classify")
 		// Lock the batch's lettered invoices so that no lettrage moves them
 		// between the check and the upsert.
 		if _, err := tx.Exec(ctx, `SELECT 1 FROM invoices i JOIN import_invoices t ON t.id = i.id WHERE i.lettered_minor <> 0 FOR UPDATE OF i`); err != nil {
@@ -52,38 +56,45 @@ func (s *Store) UpsertInvoices(ctx context.Context, imp ledger.InvoiceImport, w 
 		if err := importConflicts(ctx, tx); err != nil {
 			return err
 		}
+		step("check lettrage")
 		if err := tx.QueryRow(ctx, `SELECT
 				count(*) FILTER (WHERE t.state = 'new'),
 				count(*) FILTER (WHERE t.state = 'changed'),
 				count(*) FILTER (WHERE t.state = 'same'),
 				count(*) FILTER (WHERE t.cancel AND (i.id IS NULL OR i.status <> 'cancelled')),
 				count(*) FILTER (WHERE NOT t.cancel AND i.status = 'cancelled')
-			FROM import_invoices t LEFT JOIN invoices i ON i.id = t.id`).Scan(&res.Created, &res.Changed, &res.Updated, &res.Cancelled, &res.KeptCancelled); err != nil {
+			FROM import_invoices t LEFT JOIN invoices i ON i.id = t.id`).Scan(&res.Created, &res.Changed, &res.Unchanged, &res.Cancelled, &res.KeptCancelled); err != nil {
 			return translate(err, "import invoices: count")
 		}
-		res.Updated += res.Changed // known invoices: changed or as they were
+		res.Updated = res.Changed + res.Unchanged // known invoices: changed or as they were
+		step("count")
 		if err := importCustomers(ctx, tx, imp.Customers, now, &res); err != nil {
 			return err
 		}
+		step("customers")
 		if err := journalImport(ctx, tx, w, res.ImportID, now); err != nil {
 			return err
 		}
+		step("journal")
 		if err := writeImported(ctx, tx, res.ImportID, now); err != nil {
 			return err
 		}
+		step("write invoices")
 		if imp.Full {
 			if err := markAbsent(ctx, tx, res.ImportID, &res); err != nil {
 				return err
 			}
+			step("mark absent")
 		}
 		if _, err := s.audit(ctx, tx, ledger.AuditRecord{Actor: w.Actor, Action: "invoices.imported", EntityType: "import",
 			EntityID: fmt.Sprint(res.ImportID), Reason: w.Reason, Details: details(map[string]any{"source": imp.Source, "full": imp.Full,
-				"invoices": len(imp.Invoices), "created": res.Created, "updated": res.Updated, "changed": res.Changed,
+				"invoices": len(imp.Invoices), "created": res.Created, "updated": res.Updated, "changed": res.Changed, "unchanged": res.Unchanged,
 				"cancelled": res.Cancelled, "absent": res.Absent})}); err != nil {
 			return err
 		}
 		return emit(ctx, s, tx, w, res)
 	})
+	step("commit")
 	if err != nil {
 		return ledger.ImportResult{}, err
 	}
@@ -138,11 +149,15 @@ var importColumns = []string{"ord", "id", "number", "customer_id", "customer_nam
 
 // loadImportTable copies the batch into the temporary import_invoices.
 func loadImportTable(ctx context.Context, tx pgx.Tx, invs []ledger.Invoice, opens []int64) error {
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_invoices (
+	// The batch is copied into import_raw, then classified into
+	// import_invoices in one pass (CREATE TABLE AS over a join): "new" when
+	// the store does not know the invoice, "changed" when the batch differs
+	// from what is stored, "same" otherwise. Classifying with an UPDATE
+	// would write every row a second time.
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_raw (
 			ord bigint NOT NULL, id text COLLATE "C" NOT NULL, number text NOT NULL, customer_id text COLLATE "C" NOT NULL,
 			customer_name text NOT NULL, currency text NOT NULL, amount bigint NOT NULL, imported_open bigint NOT NULL,
-			issue_date date, due_date date, rf text NOT NULL, segment text NOT NULL, cancel boolean NOT NULL,
-			state text NOT NULL DEFAULT 'new') ON COMMIT DROP`); err != nil {
+			issue_date date, due_date date, rf text NOT NULL, segment text NOT NULL, cancel boolean NOT NULL) ON COMMIT DROP`); err != nil {
 		return translate(err, "import invoices: temporary table")
 	}
 	i := 0
@@ -156,23 +171,31 @@ func loadImportTable(ctx context.Context, tx pgx.Tx, invs []ledger.Invoice, open
 		i++
 		return row, nil
 	})
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_invoices"}, importColumns, src); err != nil {
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_raw"}, importColumns, src); err != nil {
 		return translate(err, "import invoices: copy")
 	}
 	if len(invs) > 10000 {
-		if _, err := tx.Exec(ctx, `ANALYZE import_invoices`); err != nil {
+		if _, err := tx.Exec(ctx, `ANALYZE import_raw`); err != nil {
 			return translate(err, "import invoices: analyze")
 		}
 	}
-	// Known invoices are "changed" when the batch differs from what is
-	// stored, "same" otherwise; the rest stay "new".
-	_, err := tx.Exec(ctx, `UPDATE import_invoices t SET state = CASE WHEN
-			i.number <> t.number OR i.customer_id <> t.customer_id OR i.customer_name <> t.customer_name
-			OR i.currency <> t.currency OR i.amount_minor <> t.amount OR i.imported_open_minor <> t.imported_open
-			OR i.issue_date IS DISTINCT FROM t.issue_date OR i.due_date IS DISTINCT FROM t.due_date
-			OR i.rf_reference <> t.rf OR i.segment <> t.segment OR (t.cancel AND i.status <> 'cancelled')
-		THEN 'changed' ELSE 'same' END
-		FROM invoices i WHERE i.id = t.id`)
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_invoices ON COMMIT DROP AS
+		SELECT t.*, CASE WHEN i.id IS NULL THEN 'new' WHEN
+				i.number <> t.number OR i.customer_id <> t.customer_id OR i.customer_name <> t.customer_name
+				OR i.currency <> t.currency OR i.amount_minor <> t.amount OR i.imported_open_minor <> t.imported_open
+				OR i.issue_date IS DISTINCT FROM t.issue_date OR i.due_date IS DISTINCT FROM t.due_date
+				OR i.rf_reference <> t.rf OR i.segment <> t.segment OR (t.cancel AND i.status <> 'cancelled')
+			THEN 'changed' ELSE 'same' END AS state
+		FROM import_raw t LEFT JOIN invoices i ON i.id = t.id`); err != nil {
+		return translate(err, "import invoices: classify")
+	}
+	if _, err := tx.Exec(ctx, `DROP TABLE import_raw`); err != nil {
+		return translate(err, "import invoices: classify")
+	}
+	var err error
+	if len(invs) > 10000 {
+		_, err = tx.Exec(ctx, `ANALYZE import_invoices`)
+	}
 	return translate(err, "import invoices: classify")
 }
 
@@ -238,9 +261,11 @@ func importCustomers(ctx context.Context, tx pgx.Tx, listed []ledger.Customer, n
 func journalImport(ctx context.Context, tx pgx.Tx, w ledger.Write[ledger.ImportResult], importID int64, now time.Time) error {
 	_, err := tx.Exec(ctx, `INSERT INTO audit_journal (at, actor, action, entity_type, entity_id, invoice_id, reason, details)
 		SELECT $1, $2, 'invoice.created', 'invoice', t.id, t.id, $3,
-			json_build_object('import_id', $4::bigint, 'number', t.number, 'customer_id', t.customer_id, 'currency', t.currency,
-				'amount_minor', t.amount, 'imported_open_minor', t.imported_open, 'issue_date', t.issue_date, 'due_date', t.due_date,
-				'cancelled', t.cancel)::text
+			-- the JSON of json_build_object, spelled out: a third cheaper
+			'{"import_id":' || $4::bigint || ',"number":' || to_json(t.number) || ',"customer_id":' || to_json(t.customer_id) ||
+				',"currency":' || to_json(t.currency) || ',"amount_minor":' || t.amount || ',"imported_open_minor":' || t.imported_open ||
+				',"issue_date":' || COALESCE(to_json(t.issue_date)::text, 'null') || ',"due_date":' || COALESCE(to_json(t.due_date)::text, 'null') ||
+				',"cancelled":' || t.cancel || '}'
 		FROM import_invoices t WHERE t.state = 'new'`,
 		now, w.Actor, w.Reason, importID)
 	if err != nil {
@@ -323,6 +348,30 @@ func (s *Store) ListInvoices(ctx context.Context, f ledger.InvoiceFilter) ([]led
 	return out, translate(rows.Err(), "list invoices")
 }
 
+// OpenBalances sums open amounts by customer, currency and due date.
+func (s *Store) OpenBalances(ctx context.Context, f ledger.OpenBalanceFilter) ([]ledger.OpenBalance, error) {
+	rows, err := s.pool.Query(ctx, `SELECT customer_id, currency, due_date, sum(open_minor)::bigint, count(*) FROM invoices
+		WHERE status IN ('open', 'partially_paid') AND ($1 = '' OR customer_id = $1) AND ($2 = '' OR currency = $2)
+		GROUP BY customer_id, currency, due_date ORDER BY customer_id, currency COLLATE "C", due_date NULLS FIRST`,
+		f.CustomerID, string(f.Currency))
+	if err != nil {
+		return nil, translate(err, "open balances")
+	}
+	defer rows.Close()
+	var out []ledger.OpenBalance
+	for rows.Next() {
+		var b ledger.OpenBalance
+		var cur string
+		var due pgtype.Date
+		if err := rows.Scan(&b.CustomerID, &cur, &due, &b.Open.Minor, &b.Invoices); err != nil {
+			return nil, translate(err, "open balances")
+		}
+		b.Open.Currency, b.DueDate = ledger.Currency(cur), fromDate(due)
+		out = append(out, b)
+	}
+	return out, translate(rows.Err(), "open balances")
+}
+
 // CancelInvoice marks an invoice without lettrage cancelled.
 func (s *Store) CancelInvoice(ctx context.Context, id string, w ledger.Write[ledger.Invoice]) (ledger.Invoice, error) {
 	now := s.now()
@@ -363,4 +412,16 @@ func (s *Store) LatestImport(ctx context.Context) (ledger.ImportRecord, error) {
 	}
 	r.At = r.At.UTC()
 	return r, translate(err, "latest import")
+}
+
+// importSteps returns a function logging, at debug level, how long each
+// step of an import took since the previous one: where a large import
+// spends its time, without a profiler.
+func importSteps(log zerolog.Logger, n int) func(step string) {
+	last := time.Now()
+	return func(step string) {
+		now := time.Now()
+		log.Debug().Str("step", step).Int("invoices", n).Dur("took", now.Sub(last)).Msg("invoice import step")
+		last = now
+	}
 }

@@ -290,17 +290,26 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c ledger.Claim) ([]ledger.C
 	token := s.ids.New(now)
 	var out []ledger.ClaimedDelivery
 	err := s.write(ctx, func(tx pgx.Tx) error {
+		// Each branch walks deliveries_due (status, next_at, event_seq) in
+		// order and stops at its LIMIT, so a claim costs the same whatever
+		// the backlog; the final sort sees at most twice the limit.
 		rows, err := tx.Query(ctx, `WITH due AS (
-				SELECT d.id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
-				WHERE ((d.status = 'pending' AND d.next_at <= $4) OR (d.status = 'inflight' AND d.lease_until <= $4))
-				  AND NOT EXISTS (SELECT 1 FROM deliveries p
-					WHERE p.endpoint_id = d.endpoint_id AND p.aggregate_key = d.aggregate_key AND d.aggregate_key <> ''
-					  AND p.event_seq < d.event_seq AND p.status IN ('pending', 'inflight'))
+				SELECT d.id, d.next_at, d.event_seq FROM deliveries d
+				WHERE d.status = 'pending' AND d.next_at <= $4`+claimGuards+`
 				ORDER BY d.next_at, d.event_seq
 				LIMIT $5
-				FOR UPDATE OF d SKIP LOCKED)
+				FOR UPDATE OF d SKIP LOCKED),
+			stale AS (
+				SELECT d.id, d.next_at, d.event_seq FROM deliveries d
+				WHERE d.status = 'inflight' AND d.lease_until <= $4`+claimGuards+`
+				ORDER BY d.next_at, d.event_seq
+				LIMIT $5
+				FOR UPDATE OF d SKIP LOCKED),
+			pick AS (
+				SELECT id FROM (SELECT * FROM due UNION ALL SELECT * FROM stale) u
+				ORDER BY next_at, event_seq LIMIT $5)
 			UPDATE deliveries SET status = 'inflight', lease_token = $1, lease_worker = $2, lease_until = $3
-			FROM due WHERE deliveries.id = due.id
+			FROM pick WHERE deliveries.id = pick.id
 			RETURNING deliveries.id`,
 			token, c.Worker, now.Add(c.Lease), now, c.Limit)
 		if err != nil {
@@ -340,6 +349,14 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c ledger.Claim) ([]ledger.C
 	return out, nil
 }
 
+// claimGuards: the endpoint is enabled, and no earlier event of the same
+// aggregate waits for it (through the partial index deliveries_undelivered).
+const claimGuards = `
+				  AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id AND e.enabled)
+				  AND NOT EXISTS (SELECT 1 FROM deliveries p
+					WHERE p.endpoint_id = d.endpoint_id AND p.aggregate_key = d.aggregate_key AND d.aggregate_key <> ''
+					  AND p.event_seq < d.event_seq AND p.status IN ('pending', 'inflight'))`
+
 // prefixed qualifies a column list with a table alias.
 func prefixed(alias, cols string) string {
 	parts := strings.Split(cols, ",")
@@ -363,6 +380,26 @@ func scanDeliveryEvent(row pgx.Row) (ledger.Delivery, ledger.OutboxEvent, error)
 	return d, e, err
 }
 
+// ReleaseDeliveries makes worker's in-flight deliveries pending again.
+func (s *Store) ReleaseDeliveries(ctx context.Context, worker string, now time.Time) (int, error) {
+	if worker == "" {
+		return 0, fmt.Errorf("release deliveries: no worker: %w", ledger.ErrInvalid)
+	}
+	at := s.at(now)
+	var n int64
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE deliveries SET status = 'pending', next_at = LEAST(next_at, $1),
+				lease_token = NULL, lease_worker = NULL, lease_until = NULL
+			WHERE status = 'inflight' AND lease_worker = $2`, at, worker)
+		if err != nil {
+			return translate(err, "release deliveries")
+		}
+		n = tag.RowsAffected()
+		return nil
+	})
+	return int(n), err
+}
+
 // AckDelivery records a successful attempt.
 func (s *Store) AckDelivery(ctx context.Context, id, token string, a ledger.DeliveryAttempt) error {
 	return s.finishDelivery(ctx, id, token, a, "delivered", time.Time{})
@@ -377,25 +414,50 @@ func (s *Store) FailDelivery(ctx context.Context, id, token string, a ledger.Del
 }
 
 func (s *Store) finishDelivery(ctx context.Context, id, token string, a ledger.DeliveryAttempt, status string, retryAt time.Time) error {
-	at := s.at(a.At)
 	return s.write(ctx, func(tx pgx.Tx) error {
-		var attempts int
-		err := tx.QueryRow(ctx, `UPDATE deliveries SET status = $1, attempts = attempts + 1, last_attempt_at = $2, last_http_status = $3, last_error = $4,
-				delivered_at = CASE WHEN $1 = 'delivered' THEN $2 ELSE delivered_at END,
-				next_at = CASE WHEN $1 = 'pending' THEN $5 ELSE next_at END,
-				lease_token = NULL, lease_worker = NULL, lease_until = NULL
-			WHERE id = $6 AND status = 'inflight' AND lease_token = $7 RETURNING attempts`,
-			status, at, a.HTTPStatus, a.Error, tsArg(retryAt.UTC()), id, token).Scan(&attempts)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return leaseError(ctx, tx, "deliveries", "delivery", id)
-		}
-		if err != nil {
-			return translate(err, "report delivery "+id)
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO delivery_attempts (delivery_id, n, at, http_status, error, duration_us) VALUES ($1, $2, $3, $4, $5, $6)`,
-			id, attempts, at, a.HTTPStatus, a.Error, a.Duration.Microseconds())
-		return translate(err, "report delivery "+id)
+		return s.finishDeliveryTx(ctx, tx, id, token, a, status, retryAt)
 	})
+}
+
+// AckDeliveries records several successful attempts in one transaction.
+func (s *Store) AckDeliveries(ctx context.Context, acks []ledger.DeliveryAck) ([]error, error) {
+	var errs []error
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		errs = make([]error, len(acks))
+		for i, a := range acks {
+			err := s.finishDeliveryTx(ctx, tx, a.ID, a.Token, a.Attempt, "delivered", time.Time{})
+			if err != nil && !errors.Is(err, ledger.ErrConflict) && !errors.Is(err, ledger.ErrNotFound) {
+				return err
+			}
+			errs[i] = err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
+}
+
+// finishDeliveryTx records an attempt at a leased delivery in tx.
+func (s *Store) finishDeliveryTx(ctx context.Context, tx pgx.Tx, id, token string, a ledger.DeliveryAttempt, status string, retryAt time.Time) error {
+	at := s.at(a.At)
+	var attempts int
+	err := tx.QueryRow(ctx, `UPDATE deliveries SET status = $1, attempts = attempts + 1, last_attempt_at = $2, last_http_status = $3, last_error = $4,
+			delivered_at = CASE WHEN $1 = 'delivered' THEN $2 ELSE delivered_at END,
+			next_at = CASE WHEN $1 = 'pending' THEN $5 ELSE next_at END,
+			lease_token = NULL, lease_worker = NULL, lease_until = NULL
+		WHERE id = $6 AND status = 'inflight' AND lease_token = $7 RETURNING attempts`,
+		status, at, a.HTTPStatus, a.Error, tsArg(retryAt.UTC()), id, token).Scan(&attempts)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return leaseError(ctx, tx, "deliveries", "delivery", id)
+	}
+	if err != nil {
+		return translate(err, "report delivery "+id)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO delivery_attempts (delivery_id, n, at, http_status, error, duration_us) VALUES ($1, $2, $3, $4, $5, $6)`,
+		id, attempts, at, a.HTTPStatus, a.Error, a.Duration.Microseconds())
+	return translate(err, "report delivery "+id)
 }
 
 // leaseError explains why a report about leased work matched nothing.

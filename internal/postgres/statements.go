@@ -224,6 +224,9 @@ func (s *Store) ListTransactions(ctx context.Context, f ledger.TransactionFilter
 	if f.Status != "" {
 		w.add("t.status = ?", string(f.Status))
 	}
+	if !f.BookedOn.IsZero() {
+		w.add("t.booking_date = ?", dateArg(f.BookedOn))
+	}
 	if f.WithoutMatch {
 		w.add("NOT EXISTS (SELECT 1 FROM matches m WHERE m.transaction_id = t.id AND m.status IN ('proposed', 'applied', 'confirmed'))")
 	}

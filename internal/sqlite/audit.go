@@ -29,7 +29,7 @@ func (s *Store) AppendAudit(ctx context.Context, r ledger.AuditRecord) (ledger.A
 // audit appends r inside tx, stamping Seq and At.
 func (s *Store) audit(ctx context.Context, tx *sql.Tx, r ledger.AuditRecord) (ledger.AuditRecord, error) {
 	r.At = s.now()
-	err := tx.QueryRowContext(ctx, `INSERT INTO audit_journal (at, actor, action, entity_type, entity_id, invoice_id, reason, details)
+	err := s.q(tx).QueryRowContext(ctx, `INSERT INTO audit_journal (at, actor, action, entity_type, entity_id, invoice_id, reason, details)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
 		micros(r.At), r.Actor, r.Action, r.EntityType, r.EntityID, r.InvoiceID, r.Reason, jsonText(r.Details)).Scan(&r.Seq)
 	return r, translate(err, "append audit "+r.Action)

@@ -84,29 +84,38 @@ func (s *Store) LearnPayer(ctx context.Context, customerID, iban, alias string, 
 	now := s.now()
 	var c ledger.Customer
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		before, err := getCustomer(ctx, tx, customerID)
-		if err != nil {
-			return err
-		}
-		if err := addIBAN(ctx, tx, customerID, iban, "learned", now); err != nil {
-			return err
-		}
-		if err := addAlias(ctx, tx, customerID, alias, "learned", now); err != nil {
-			return err
-		}
-		if c, err = getCustomer(ctx, tx, customerID); err != nil {
-			return err
-		}
-		if len(c.IBANs) == len(before.IBANs) && len(c.Aliases) == len(before.Aliases) {
-			return nil // already known: nothing changed, nothing to journal
-		}
-		if _, err := s.audit(ctx, tx, ledger.AuditRecord{Actor: w.Actor, Action: "customer.learned", EntityType: "customer", EntityID: customerID,
-			Reason: w.Reason, Details: details(map[string]any{"iban": iban, "alias": alias})}); err != nil {
-			return err
-		}
-		return emit(ctx, s, tx, w, c)
+		var err error
+		c, _, err = s.learnPayer(ctx, tx, customerID, iban, alias, w, now)
+		return err
 	})
 	return c, err
+}
+
+// learnPayer adds a normalised IBAN and/or trimmed alias to a customer in
+// tx, with a journal row when something was new; changed tells.
+func (s *Store) learnPayer(ctx context.Context, tx *sql.Tx, customerID, iban, alias string, w ledger.Write[ledger.Customer], now time.Time) (ledger.Customer, bool, error) {
+	var c ledger.Customer
+	before, err := getCustomer(ctx, tx, customerID)
+	if err != nil {
+		return c, false, err
+	}
+	if err := addIBAN(ctx, tx, customerID, iban, "learned", now); err != nil {
+		return c, false, err
+	}
+	if err := addAlias(ctx, tx, customerID, alias, "learned", now); err != nil {
+		return c, false, err
+	}
+	if c, err = getCustomer(ctx, tx, customerID); err != nil {
+		return c, false, err
+	}
+	if len(c.IBANs) == len(before.IBANs) && len(c.Aliases) == len(before.Aliases) {
+		return c, false, nil // already known: nothing changed, nothing to journal
+	}
+	if _, err := s.audit(ctx, tx, ledger.AuditRecord{Actor: w.Actor, Action: "customer.learned", EntityType: "customer", EntityID: customerID,
+		Reason: w.Reason, Details: details(map[string]any{"iban": iban, "alias": alias})}); err != nil {
+		return c, false, err
+	}
+	return c, true, emit(ctx, s, tx, w, c)
 }
 
 // GetCustomer returns a customer with its IBANs and aliases.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/lettrage/lettrage/internal/ledger"
 )
 
@@ -25,6 +27,7 @@ func (s *Store) UpsertInvoices(ctx context.Context, imp ledger.InvoiceImport, w 
 	}
 	now := s.now()
 	res := ledger.ImportResult{At: now}
+	step := importSteps(s.log, len(imp.Invoices))
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO imports (source, at, invoices) VALUES (?, ?, ?) RETURNING id`,
 			imp.Source, micros(now), len(imp.Invoices)).Scan(&res.ImportID); err != nil {
@@ -33,44 +36,52 @@ func (s *Store) UpsertInvoices(ctx context.Context, imp ledger.InvoiceImport, w 
 		if err := loadImportTable(ctx, tx, imp.Invoices, opens); err != nil {
 			return err
 		}
+		step("load and classify")
 		if err := importConflicts(ctx, tx); err != nil {
 			return err
 		}
+		step("check lettrage")
 		if err := tx.QueryRowContext(ctx, `SELECT
 				count(*) FILTER (WHERE t.state = 'new'),
 				count(*) FILTER (WHERE t.state = 'changed'),
 				count(*) FILTER (WHERE t.state = 'same'),
 				count(*) FILTER (WHERE t.cancel = 1 AND (i.id IS NULL OR i.status <> 'cancelled')),
 				count(*) FILTER (WHERE t.cancel = 0 AND i.status = 'cancelled')
-			FROM import_invoices t LEFT JOIN invoices i ON i.id = t.id`).Scan(&res.Created, &res.Changed, &res.Updated, &res.Cancelled, &res.KeptCancelled); err != nil {
+			FROM import_invoices t LEFT JOIN invoices i ON i.id = t.id`).Scan(&res.Created, &res.Changed, &res.Unchanged, &res.Cancelled, &res.KeptCancelled); err != nil {
 			return translate(err, "import invoices: count")
 		}
-		res.Updated += res.Changed // known invoices: changed or as they were
+		res.Updated = res.Changed + res.Unchanged // known invoices: changed or as they were
+		step("count")
 		if err := importCustomers(ctx, tx, imp.Customers, now, &res); err != nil {
 			return err
 		}
+		step("customers")
 		if err := journalImport(ctx, tx, w, res.ImportID, now); err != nil {
 			return err
 		}
+		step("journal")
 		if err := writeImported(ctx, tx, res.ImportID, now); err != nil {
 			return err
 		}
+		step("write invoices")
 		if imp.Full {
 			if err := markAbsent(ctx, tx, res.ImportID, &res); err != nil {
 				return err
 			}
+			step("mark absent")
 		}
 		if _, err := tx.ExecContext(ctx, `DROP TABLE temp.import_invoices`); err != nil {
 			return translate(err, "import invoices")
 		}
 		if _, err := s.audit(ctx, tx, ledger.AuditRecord{Actor: w.Actor, Action: "invoices.imported", EntityType: "import",
 			EntityID: fmt.Sprint(res.ImportID), Reason: w.Reason, Details: details(map[string]any{"source": imp.Source, "full": imp.Full,
-				"invoices": len(imp.Invoices), "created": res.Created, "updated": res.Updated, "changed": res.Changed,
+				"invoices": len(imp.Invoices), "created": res.Created, "updated": res.Updated, "changed": res.Changed, "unchanged": res.Unchanged,
 				"cancelled": res.Cancelled, "absent": res.Absent})}); err != nil {
 			return err
 		}
 		return emit(ctx, s, tx, w, res)
 	})
+	step("commit")
 	if err != nil {
 		return ledger.ImportResult{}, err
 	}
@@ -334,6 +345,40 @@ func (s *Store) ListInvoices(ctx context.Context, f ledger.InvoiceFilter) ([]led
 	return out, translate(rows.Err(), "list invoices")
 }
 
+// OpenBalances sums open amounts by customer, currency and due date.
+func (s *Store) OpenBalances(ctx context.Context, f ledger.OpenBalanceFilter) ([]ledger.OpenBalance, error) {
+	where := []string{"status IN ('open', 'partially_paid')"}
+	var args []any
+	if f.CustomerID != "" {
+		where, args = append(where, "customer_id = ?"), append(args, f.CustomerID)
+	}
+	if f.Currency != "" {
+		where, args = append(where, "currency = ?"), append(args, string(f.Currency))
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT customer_id, currency, due_date, sum(open_minor), count(*) FROM invoices
+		WHERE `+strings.Join(where, " AND ")+`
+		GROUP BY customer_id, currency, due_date ORDER BY customer_id, currency, due_date`, args...)
+	if err != nil {
+		return nil, translate(err, "open balances")
+	}
+	defer rows.Close()
+	var out []ledger.OpenBalance
+	for rows.Next() {
+		var b ledger.OpenBalance
+		var cur string
+		var due sql.NullString
+		if err := rows.Scan(&b.CustomerID, &cur, &due, &b.Open.Minor, &b.Invoices); err != nil {
+			return nil, translate(err, "open balances")
+		}
+		b.Open.Currency = ledger.Currency(cur)
+		if b.DueDate, err = parseNullDate(due); err != nil {
+			return nil, fmt.Errorf("open balances: %w", err)
+		}
+		out = append(out, b)
+	}
+	return out, translate(rows.Err(), "open balances")
+}
+
 // CancelInvoice marks an invoice without lettrage cancelled.
 func (s *Store) CancelInvoice(ctx context.Context, id string, w ledger.Write[ledger.Invoice]) (ledger.Invoice, error) {
 	now := s.now()
@@ -375,4 +420,16 @@ func (s *Store) LatestImport(ctx context.Context) (ledger.ImportRecord, error) {
 	}
 	r.At = fromMicros(at)
 	return r, translate(err, "latest import")
+}
+
+// importSteps returns a function logging, at debug level, how long each
+// step of an import took since the previous one: where a large import
+// spends its time, without a profiler.
+func importSteps(log zerolog.Logger, n int) func(step string) {
+	last := time.Now()
+	return func(step string) {
+		now := time.Now()
+		log.Debug().Str("step", step).Int("invoices", n).Dur("took", now.Sub(last)).Msg("invoice import step")
+		last = now
+	}
 }

@@ -15,108 +15,192 @@ import (
 
 // SaveMatch records a new decision and applies it when it is lettrage.
 func (s *Store) SaveMatch(ctx context.Context, m ledger.Match, w ledger.Write[ledger.MatchOutcome]) (ledger.MatchOutcome, error) {
+	var out ledger.MatchOutcome
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = s.saveMatch(ctx, tx, m, w, s.now())
+		return err
+	})
+	return out, err
+}
+
+// SaveMatches records several new decisions in one transaction, each as
+// SaveMatch does, all or nothing.
+func (s *Store) SaveMatches(ctx context.Context, ms []ledger.Match, w ledger.Write[ledger.MatchOutcome]) ([]ledger.MatchOutcome, error) {
+	var outs []ledger.MatchOutcome
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		outs = make([]ledger.MatchOutcome, 0, len(ms))
+		now := s.now()
+		for i, m := range ms {
+			out, err := s.saveMatch(ctx, tx, m, w, now)
+			if err != nil {
+				return fmt.Errorf("decision %d of %d: %w", i+1, len(ms), err)
+			}
+			outs = append(outs, out)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return outs, nil
+}
+
+// saveMatch records a new decision in tx.
+func (s *Store) saveMatch(ctx context.Context, tx *sql.Tx, m ledger.Match, w ledger.Write[ledger.MatchOutcome], now time.Time) (ledger.MatchOutcome, error) {
 	if m.DecidedBy == "" {
 		m.DecidedBy = w.Actor
 	}
-	now := s.now()
 	var out ledger.MatchOutcome
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		bt, err := getTransaction(ctx, tx, m.TransactionID)
-		if err != nil {
-			return err
+	bt, err := getTransaction(ctx, s.q(tx), m.TransactionID)
+	if err != nil {
+		return out, err
+	}
+	if err := m.CheckNew(bt.Signed()); err != nil {
+		return out, err
+	}
+	if err := checkInvoices(ctx, s.q(tx), m.Allocations); err != nil {
+		return out, err
+	}
+	m.ID, m.CreatedAt, m.UpdatedAt = s.ids.New(now), now, now
+	reasons, _ := json.Marshal(nonNil(m.Reasons))
+	if _, err := s.q(tx).ExecContext(ctx, `INSERT INTO matches (id, transaction_id, decision, status, score, reasons, currency, unapplied, write_off,
+			decided_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, m.TransactionID, string(m.Decision), string(m.Status), m.Score, string(reasons), string(bt.Transaction.Amount.Currency),
+		m.Unapplied.Minor, m.WriteOff.Minor, m.DecidedBy, micros(now), micros(now)); err != nil {
+		err = translate(err, "save match of transaction "+m.TransactionID)
+		if errors.Is(err, ledger.ErrConflict) {
+			return out, fmt.Errorf("save match: transaction %s already has an active match: %w", m.TransactionID, ledger.ErrConflict)
 		}
-		if err := m.CheckNew(bt.Signed()); err != nil {
-			return err
+		return out, err
+	}
+	if err := insertAllocations(ctx, s.q(tx), m.ID, m.Allocations); err != nil {
+		return out, err
+	}
+	out = ledger.MatchOutcome{Transaction: bt}
+	if m.Status.Lettered() {
+		if out.Invoices, err = s.letter(ctx, tx, m, w, +1, now); err != nil {
+			return out, err
 		}
-		if err := checkInvoices(ctx, tx, m.Allocations); err != nil {
-			return err
-		}
-		m.ID, m.CreatedAt, m.UpdatedAt = s.ids.New(now), now, now
-		reasons, _ := json.Marshal(nonNil(m.Reasons))
-		if _, err := tx.ExecContext(ctx, `INSERT INTO matches (id, transaction_id, decision, status, score, reasons, currency, unapplied, write_off,
-				decided_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			m.ID, m.TransactionID, string(m.Decision), string(m.Status), m.Score, string(reasons), string(bt.Transaction.Amount.Currency),
-			m.Unapplied.Minor, m.WriteOff.Minor, m.DecidedBy, micros(now), micros(now)); err != nil {
-			err = translate(err, "save match of transaction "+m.TransactionID)
-			if errors.Is(err, ledger.ErrConflict) {
-				return fmt.Errorf("save match: transaction %s already has an active match: %w", m.TransactionID, ledger.ErrConflict)
-			}
-			return err
-		}
-		if err := insertAllocations(ctx, tx, m.ID, m.Allocations); err != nil {
-			return err
-		}
-		out = ledger.MatchOutcome{Transaction: bt}
-		if m.Status.Lettered() {
-			if out.Invoices, err = s.letter(ctx, tx, m, w, +1, now); err != nil {
-				return err
-			}
-		}
-		if out.Match, err = getMatch(ctx, tx, m.ID); err != nil {
-			return err
-		}
-		if err := s.auditMatch(ctx, tx, out.Match, "match."+string(m.Status), w); err != nil {
-			return err
-		}
-		return emit(ctx, s, tx, w, out)
-	})
-	return out, err
+	}
+	if out.Match, err = getMatch(ctx, s.q(tx), m.ID); err != nil {
+		return out, err
+	}
+	if err := s.auditMatch(ctx, tx, out.Match, "match."+string(m.Status), w); err != nil {
+		return out, err
+	}
+	return out, emit(ctx, s, tx, w, out)
 }
 
 // ConfirmMatch confirms a proposal (applying it, possibly edited) or an
 // automatic lettrage.
 func (s *Store) ConfirmMatch(ctx context.Context, id string, edit *ledger.MatchEdit, w ledger.Write[ledger.MatchOutcome]) (ledger.MatchOutcome, error) {
+	return s.ConfirmMatchLearning(ctx, id, edit, nil, w)
+}
+
+// ConfirmMatchLearning confirms a match and learns its payer in the same
+// transaction.
+func (s *Store) ConfirmMatchLearning(ctx context.Context, id string, edit *ledger.MatchEdit, learn ledger.PayerLearner, w ledger.Write[ledger.MatchOutcome]) (ledger.MatchOutcome, error) {
 	now := s.now()
 	var out ledger.MatchOutcome
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		m, err := getMatch(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		out.Previous = m.Status
-		if out.Transaction, err = getTransaction(ctx, tx, m.TransactionID); err != nil {
-			return err
-		}
-		switch m.Status {
-		case ledger.MatchApplied:
-			if edit != nil {
-				return fmt.Errorf("confirm match %s: an applied match is confirmed as it is; reverse it to change it: %w", id, ledger.ErrInvalid)
-			}
-		case ledger.MatchProposed:
-			if edit != nil {
-				m.Allocations, m.Unapplied, m.WriteOff = edit.Allocations, edit.Unapplied, edit.WriteOff
-				if err := m.CheckAmounts(out.Transaction.Signed()); err != nil {
-					return err
-				}
-				if err := checkInvoices(ctx, tx, m.Allocations); err != nil {
-					return err
-				}
-				if _, err := tx.ExecContext(ctx, `DELETE FROM allocations WHERE match_id = ?`, id); err != nil {
-					return translate(err, "confirm match "+id)
-				}
-				if err := insertAllocations(ctx, tx, id, m.Allocations); err != nil {
-					return err
-				}
-			}
-			if out.Invoices, err = s.letter(ctx, tx, m, w, +1, now); err != nil {
-				return err
-			}
-		default:
-			return fmt.Errorf("confirm match %s: it is %s: %w", id, m.Status, ledger.ErrConflict)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE matches SET status = 'confirmed', decided_by = ?, unapplied = ?, write_off = ?, updated_at = ? WHERE id = ?`,
-			cmpOr(w.Actor, m.DecidedBy), m.Unapplied.Minor, m.WriteOff.Minor, micros(now), id); err != nil {
-			return translate(err, "confirm match "+id)
-		}
-		if out.Match, err = getMatch(ctx, tx, id); err != nil {
-			return err
-		}
-		if err := s.auditMatch(ctx, tx, out.Match, "match.confirmed", w); err != nil {
-			return err
-		}
-		return emit(ctx, s, tx, w, out)
+		var err error
+		out, err = s.confirmMatch(ctx, tx, id, edit, learn, w, now)
+		return err
 	})
 	return out, err
+}
+
+func (s *Store) confirmMatch(ctx context.Context, tx *sql.Tx, id string, edit *ledger.MatchEdit, learn ledger.PayerLearner, w ledger.Write[ledger.MatchOutcome], now time.Time) (ledger.MatchOutcome, error) {
+	var out ledger.MatchOutcome
+	m, err := getMatch(ctx, tx, id)
+	if err != nil {
+		return out, err
+	}
+	out.Previous = m.Status
+	if out.Transaction, err = getTransaction(ctx, tx, m.TransactionID); err != nil {
+		return out, err
+	}
+	switch m.Status {
+	case ledger.MatchApplied:
+		if edit != nil {
+			return out, fmt.Errorf("confirm match %s: an applied match is confirmed as it is; reverse it to change it: %w", id, ledger.ErrInvalid)
+		}
+	case ledger.MatchProposed:
+		if edit != nil {
+			m.Allocations, m.Unapplied, m.WriteOff = edit.Allocations, edit.Unapplied, edit.WriteOff
+			if err := m.CheckAmounts(out.Transaction.Signed()); err != nil {
+				return out, err
+			}
+			if err := checkInvoices(ctx, tx, m.Allocations); err != nil {
+				return out, err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM allocations WHERE match_id = ?`, id); err != nil {
+				return out, translate(err, "confirm match "+id)
+			}
+			if err := insertAllocations(ctx, tx, id, m.Allocations); err != nil {
+				return out, err
+			}
+		}
+		if out.Invoices, err = s.letter(ctx, tx, m, w, +1, now); err != nil {
+			return out, err
+		}
+	default:
+		return out, fmt.Errorf("confirm match %s: it is %s: %w", id, m.Status, ledger.ErrConflict)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE matches SET status = 'confirmed', decided_by = ?, unapplied = ?, write_off = ?, updated_at = ? WHERE id = ?`,
+		cmpOr(w.Actor, m.DecidedBy), m.Unapplied.Minor, m.WriteOff.Minor, micros(now), id); err != nil {
+		return out, translate(err, "confirm match "+id)
+	}
+	if out.Match, err = getMatch(ctx, tx, id); err != nil {
+		return out, err
+	}
+	if err := s.auditMatch(ctx, tx, out.Match, "match.confirmed", w); err != nil {
+		return out, err
+	}
+	if learn != nil {
+		if out.Learned, err = s.learnFrom(ctx, tx, out, learn, w, now); err != nil {
+			return out, err
+		}
+	}
+	return out, emit(ctx, s, tx, w, out)
+}
+
+// learnFrom asks learn what the confirmed outcome teaches about its payer,
+// given the customers of its allocations' invoices (an applied match being
+// confirmed has no Invoices in its outcome), and records it (learnPayer).
+func (s *Store) learnFrom(ctx context.Context, tx *sql.Tx, out ledger.MatchOutcome, learn ledger.PayerLearner, w ledger.Write[ledger.MatchOutcome], now time.Time) (ledger.PayerLesson, error) {
+	var customers []ledger.Customer
+	seen := map[string]bool{}
+	for _, al := range out.Match.Allocations {
+		var customerID string
+		if err := tx.QueryRowContext(ctx, `SELECT customer_id FROM invoices WHERE id = ?`, al.InvoiceID).Scan(&customerID); err != nil {
+			return ledger.PayerLesson{}, translate(err, "invoice "+al.InvoiceID)
+		}
+		if seen[customerID] {
+			continue
+		}
+		seen[customerID] = true
+		c, err := getCustomer(ctx, tx, customerID)
+		if err != nil {
+			return ledger.PayerLesson{}, err
+		}
+		customers = append(customers, c)
+	}
+	lesson := learn(out, customers)
+	lesson.IBAN, lesson.Alias = normalizeIBAN(lesson.IBAN), strings.TrimSpace(lesson.Alias)
+	if lesson.CustomerID == "" || (lesson.IBAN == "" && lesson.Alias == "") {
+		return ledger.PayerLesson{}, nil
+	}
+	if !seen[lesson.CustomerID] {
+		return ledger.PayerLesson{}, fmt.Errorf("confirm match %s: learn payer of customer %s, who owns none of its invoices: %w", out.Match.ID, lesson.CustomerID, ledger.ErrInvalid)
+	}
+	_, changed, err := s.learnPayer(ctx, tx, lesson.CustomerID, lesson.IBAN, lesson.Alias,
+		ledger.Write[ledger.Customer]{Actor: w.Actor, Reason: "payer seen on match " + out.Match.ID + " confirmed by " + w.Actor}, now)
+	if err != nil || !changed {
+		return ledger.PayerLesson{}, err
+	}
+	return lesson, nil
 }
 
 func cmpOr(a, b string) string {
@@ -178,7 +262,7 @@ func (s *Store) endMatch(ctx context.Context, id string, from, to ledger.MatchSt
 
 // checkInvoices verifies that allocated invoices exist, are not cancelled
 // and are in the allocation's currency.
-func checkInvoices(ctx context.Context, tx *sql.Tx, allocs []ledger.Allocation) error {
+func checkInvoices(ctx context.Context, tx queryer, allocs []ledger.Allocation) error {
 	for _, a := range allocs {
 		var cur, status string
 		if err := tx.QueryRowContext(ctx, `SELECT currency, status FROM invoices WHERE id = ?`, a.InvoiceID).Scan(&cur, &status); err != nil {
@@ -194,7 +278,7 @@ func checkInvoices(ctx context.Context, tx *sql.Tx, allocs []ledger.Allocation) 
 	return nil
 }
 
-func insertAllocations(ctx context.Context, tx *sql.Tx, matchID string, allocs []ledger.Allocation) error {
+func insertAllocations(ctx context.Context, tx queryer, matchID string, allocs []ledger.Allocation) error {
 	for i, a := range allocs {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO allocations (match_id, invoice_id, position, amount_minor, currency) VALUES (?, ?, ?, ?, ?)`,
 			matchID, a.InvoiceID, i, a.Amount.Minor, string(a.Amount.Currency)); err != nil {
@@ -215,7 +299,7 @@ func (s *Store) letter(ctx context.Context, tx *sql.Tx, m ledger.Match, w ledger
 		var inv ledger.Invoice
 		var err error
 		if dir > 0 {
-			inv, err = scanInvoice(tx.QueryRowContext(ctx, `UPDATE invoices SET lettered_minor = lettered_minor + ?1, open_minor = open_minor - ?1,
+			inv, err = scanInvoice(s.q(tx).QueryRowContext(ctx, `UPDATE invoices SET lettered_minor = lettered_minor + ?1, open_minor = open_minor - ?1,
 					status = CASE WHEN open_minor - ?1 = 0 THEN 'paid' WHEN open_minor - ?1 = amount_minor THEN 'open' ELSE 'partially_paid' END,
 					updated_at = ?2
 				WHERE id = ?3 AND currency = ?4 AND status <> 'cancelled'
@@ -223,7 +307,7 @@ func (s *Store) letter(ctx context.Context, tx *sql.Tx, m ledger.Match, w ledger
 				RETURNING `+invoiceColumns,
 				a.Amount.Minor, micros(now), a.InvoiceID, string(a.Amount.Currency)))
 		} else {
-			inv, err = scanInvoice(tx.QueryRowContext(ctx, `UPDATE invoices SET lettered_minor = lettered_minor - ?1, open_minor = open_minor + ?1,
+			inv, err = scanInvoice(s.q(tx).QueryRowContext(ctx, `UPDATE invoices SET lettered_minor = lettered_minor - ?1, open_minor = open_minor + ?1,
 					status = CASE WHEN status = 'cancelled' THEN 'cancelled' WHEN open_minor + ?1 = 0 THEN 'paid'
 						WHEN open_minor + ?1 = amount_minor THEN 'open' ELSE 'partially_paid' END,
 					updated_at = ?2

@@ -32,7 +32,7 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, drafts []ledger.Ev
 	if len(drafts) == 0 {
 		return nil, nil
 	}
-	eps, err := loadEndpoints(ctx, tx, true)
+	eps, err := loadEndpoints(ctx, s.q(tx), true)
 	if err != nil {
 		return nil, err
 	}
@@ -50,13 +50,13 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, drafts []ledger.Ev
 			return nil, fmt.Errorf("record event %s: data is not JSON: %w", d.Type, ledger.ErrInvalid)
 		}
 		ev := ledger.OutboxEvent{ID: s.ids.New(now), Type: d.Type, AggregateType: d.AggregateType, AggregateID: d.AggregateID, OccurredAt: now, Data: data}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO aggregate_sequences (aggregate_type, aggregate_id, last_seq) VALUES (?, ?, 1)
+		if err := s.q(tx).QueryRowContext(ctx, `INSERT INTO aggregate_sequences (aggregate_type, aggregate_id, last_seq) VALUES (?, ?, 1)
 			ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq`,
 			d.AggregateType, d.AggregateID).Scan(&ev.Sequence); err != nil {
 			return nil, translate(err, "record event "+d.Type)
 		}
 		var seq int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO outbox_events (id, type, aggregate_type, aggregate_id, aggregate_seq, occurred_at, data)
+		if err := s.q(tx).QueryRowContext(ctx, `INSERT INTO outbox_events (id, type, aggregate_type, aggregate_id, aggregate_seq, occurred_at, data)
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
 			ev.ID, ev.Type, ev.AggregateType, ev.AggregateID, ev.Sequence, micros(now), data).Scan(&seq); err != nil {
 			return nil, translate(err, "record event "+d.Type)
@@ -65,7 +65,7 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, drafts []ledger.Ev
 			if !ep.Wants(d.Type) {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (id, event_id, endpoint_id, aggregate_key, event_seq, status, next_at, created_at)
+			if _, err := s.q(tx).ExecContext(ctx, `INSERT INTO deliveries (id, event_id, endpoint_id, aggregate_key, event_seq, status, next_at, created_at)
 				VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
 				s.ids.New(now), ev.ID, ep.ID, aggregateKey(d), seq, micros(now), micros(now)); err != nil {
 				return nil, translate(err, "record delivery of "+d.Type)
@@ -289,6 +289,32 @@ func scanDelivery(sc interface{ Scan(...any) error }) (ledger.Delivery, error) {
 	return d, err
 }
 
+// claimDueSQL selects the ids of up to ?3 due deliveries, oldest due
+// first. Each branch walks the deliveries_due index (status, next_at,
+// event_seq) in order and stops at its LIMIT, so a claim costs the same
+// whatever the backlog; the outer sort sees at most twice the limit. The
+// NOT EXISTS keeps one aggregate's events in order (through the partial
+// index deliveries_undelivered).
+const claimDueSQL = `SELECT id FROM (
+		SELECT id, next_at, event_seq FROM (
+			SELECT d.id, d.next_at, d.event_seq FROM deliveries d INDEXED BY deliveries_due
+			WHERE d.status = 'pending' AND d.next_at <= ?1` + claimGuards + `
+			ORDER BY d.next_at, d.event_seq LIMIT ?3)
+		UNION ALL
+		SELECT id, next_at, event_seq FROM (
+			SELECT d.id, d.next_at, d.event_seq FROM deliveries d INDEXED BY deliveries_due
+			WHERE d.status = 'inflight' AND d.lease_until <= ?2` + claimGuards + `
+			ORDER BY d.next_at, d.event_seq LIMIT ?3))
+	ORDER BY next_at, event_seq LIMIT ?3`
+
+// claimGuards: the endpoint is enabled, and no earlier event of the same
+// aggregate waits for it.
+const claimGuards = `
+			  AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id AND e.enabled = 1)
+			  AND NOT EXISTS (SELECT 1 FROM deliveries p
+				WHERE p.endpoint_id = d.endpoint_id AND p.aggregate_key = d.aggregate_key AND d.aggregate_key <> ''
+				  AND p.event_seq < d.event_seq AND p.status IN ('pending', 'inflight'))`
+
 // ClaimDeliveries leases due deliveries, keeping each aggregate's order.
 func (s *Store) ClaimDeliveries(ctx context.Context, c ledger.Claim) ([]ledger.ClaimedDelivery, error) {
 	if c.Limit <= 0 || c.Lease <= 0 {
@@ -298,20 +324,14 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c ledger.Claim) ([]ledger.C
 	token := s.ids.New(now)
 	var out []ledger.ClaimedDelivery
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = 'inflight', lease_token = ?, lease_worker = ?, lease_until = ?
-			WHERE id IN (
-				SELECT d.id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled = 1
-				WHERE ((d.status = 'pending' AND d.next_at <= ?) OR (d.status = 'inflight' AND d.lease_until <= ?))
-				  AND NOT EXISTS (SELECT 1 FROM deliveries p
-					WHERE p.endpoint_id = d.endpoint_id AND p.aggregate_key = d.aggregate_key AND d.aggregate_key <> ''
-					  AND p.event_seq < d.event_seq AND p.status IN ('pending', 'inflight'))
-				ORDER BY d.next_at, d.event_seq LIMIT ?)
+		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = 'inflight', lease_token = ?4, lease_worker = ?5, lease_until = ?6
+			WHERE id IN (`+claimDueSQL+`)`+`
 			RETURNING id`,
-			token, c.Worker, micros(now.Add(c.Lease)), micros(now), micros(now), c.Limit)
+			micros(now), micros(now), c.Limit, token, c.Worker, micros(now.Add(c.Lease)))
 		if err != nil {
 			return translate(err, "claim deliveries")
 		}
-		var ids []string
+		var ids []any
 		for rows.Next() {
 			var id string
 			if err := rows.Scan(&id); err != nil {
@@ -323,23 +343,30 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c ledger.Claim) ([]ledger.C
 		if err := rows.Close(); err != nil {
 			return translate(err, "claim deliveries")
 		}
+		if len(ids) == 0 {
+			return nil
+		}
 		eps, err := loadEndpoints(ctx, tx, true)
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
-			d, err := scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = ?`, id))
-			if err != nil {
-				return translate(err, "claim delivery "+id)
-			}
-			ev, err := scanEvent(tx.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM outbox_events WHERE id = ?`, d.EventID))
-			if err != nil {
-				return translate(err, "claim delivery "+id)
-			}
-			i := slices.IndexFunc(eps, func(e ledger.WebhookEndpoint) bool { return e.ID == d.EndpointID })
-			out = append(out, ledger.ClaimedDelivery{Delivery: d, Event: ev, Endpoint: eps[i]})
+		drows, err := tx.QueryContext(ctx, `SELECT `+prefixed("d", deliveryColumns)+`, `+prefixed("e", eventColumns)+`
+			FROM deliveries d JOIN outbox_events e ON e.id = d.event_id
+			WHERE d.id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, ids...)
+		if err != nil {
+			return translate(err, "claim deliveries")
 		}
-		return nil
+		defer drows.Close()
+		for drows.Next() {
+			var cd ledger.ClaimedDelivery
+			if cd.Delivery, cd.Event, err = scanDeliveryEvent(drows); err != nil {
+				return translate(err, "claim deliveries")
+			}
+			i := slices.IndexFunc(eps, func(e ledger.WebhookEndpoint) bool { return e.ID == cd.Delivery.EndpointID })
+			cd.Endpoint = eps[i]
+			out = append(out, cd)
+		}
+		return translate(drows.Err(), "claim deliveries")
 	})
 	if err != nil {
 		return nil, err
@@ -353,12 +380,57 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c ledger.Claim) ([]ledger.C
 	return out, nil
 }
 
+// prefixed qualifies a column list with a table alias.
+func prefixed(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = alias + "." + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// scanDeliveryEvent scans a delivery's columns followed by its event's.
+func scanDeliveryEvent(sc interface{ Scan(...any) error }) (ledger.Delivery, ledger.OutboxEvent, error) {
+	var d ledger.Delivery
+	var e ledger.OutboxEvent
+	var next, created, occurred int64
+	var last, delivered, until sql.NullInt64
+	var token, worker sql.NullString
+	err := sc.Scan(&d.ID, &d.EventID, &d.EndpointID, &d.Status, &d.Attempts, &next, &last, &d.LastHTTPStatus, &d.LastError,
+		&delivered, &token, &worker, &until, &created,
+		&e.ID, &e.Type, &e.AggregateType, &e.AggregateID, &e.Sequence, &occurred, &e.Data)
+	d.NextAt, d.CreatedAt, e.OccurredAt = fromMicros(next), fromMicros(created), fromMicros(occurred)
+	d.LastAttemptAt, d.DeliveredAt = fromNullMicros(last), fromNullMicros(delivered)
+	d.Lease = ledger.Lease{Token: nullString(token), Worker: nullString(worker), Until: fromNullMicros(until)}
+	return d, e, err
+}
+
 // at is t as stored (UTC, microseconds), or the store's clock when zero.
 func (s *Store) at(t time.Time) time.Time {
 	if t.IsZero() {
 		return s.now()
 	}
 	return t.UTC().Truncate(time.Microsecond)
+}
+
+// ReleaseDeliveries makes worker's in-flight deliveries pending again.
+func (s *Store) ReleaseDeliveries(ctx context.Context, worker string, now time.Time) (int, error) {
+	if worker == "" {
+		return 0, fmt.Errorf("release deliveries: no worker: %w", ledger.ErrInvalid)
+	}
+	at := s.at(now)
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', next_at = min(next_at, ?),
+				lease_token = NULL, lease_worker = NULL, lease_until = NULL
+			WHERE status = 'inflight' AND lease_worker = ?`, micros(at), worker)
+		if err != nil {
+			return translate(err, "release deliveries")
+		}
+		n, err = res.RowsAffected()
+		return translate(err, "release deliveries")
+	})
+	return int(n), err
 }
 
 // AckDelivery records a successful attempt.
@@ -375,25 +447,50 @@ func (s *Store) FailDelivery(ctx context.Context, id, token string, a ledger.Del
 }
 
 func (s *Store) finishDelivery(ctx context.Context, id, token string, a ledger.DeliveryAttempt, status string, retryAt time.Time) error {
-	at := s.at(a.At)
 	return s.write(ctx, func(tx *sql.Tx) error {
-		var attempts int
-		err := tx.QueryRowContext(ctx, `UPDATE deliveries SET status = ?, attempts = attempts + 1, last_attempt_at = ?, last_http_status = ?, last_error = ?,
-				delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END,
-				next_at = CASE WHEN ? = 'pending' THEN ? ELSE next_at END,
-				lease_token = NULL, lease_worker = NULL, lease_until = NULL
-			WHERE id = ? AND status = 'inflight' AND lease_token = ? RETURNING attempts`,
-			status, micros(at), a.HTTPStatus, a.Error, status, micros(at), status, micros(retryAt), id, token).Scan(&attempts)
-		if errors.Is(err, sql.ErrNoRows) {
-			return leaseError(ctx, tx, "deliveries", "delivery", id)
-		}
-		if err != nil {
-			return translate(err, "report delivery "+id)
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO delivery_attempts (delivery_id, n, at, http_status, error, duration_us) VALUES (?, ?, ?, ?, ?, ?)`,
-			id, attempts, micros(at), a.HTTPStatus, a.Error, a.Duration.Microseconds())
-		return translate(err, "report delivery "+id)
+		return s.finishDeliveryTx(ctx, tx, id, token, a, status, retryAt)
 	})
+}
+
+// AckDeliveries records several successful attempts in one transaction.
+func (s *Store) AckDeliveries(ctx context.Context, acks []ledger.DeliveryAck) ([]error, error) {
+	var errs []error
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		errs = make([]error, len(acks))
+		for i, a := range acks {
+			err := s.finishDeliveryTx(ctx, tx, a.ID, a.Token, a.Attempt, "delivered", time.Time{})
+			if err != nil && !errors.Is(err, ledger.ErrConflict) && !errors.Is(err, ledger.ErrNotFound) {
+				return err
+			}
+			errs[i] = err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
+}
+
+// finishDeliveryTx records an attempt at a leased delivery in tx.
+func (s *Store) finishDeliveryTx(ctx context.Context, tx *sql.Tx, id, token string, a ledger.DeliveryAttempt, status string, retryAt time.Time) error {
+	at := s.at(a.At)
+	var attempts int
+	err := s.q(tx).QueryRowContext(ctx, `UPDATE deliveries SET status = ?, attempts = attempts + 1, last_attempt_at = ?, last_http_status = ?, last_error = ?,
+			delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END,
+			next_at = CASE WHEN ? = 'pending' THEN ? ELSE next_at END,
+			lease_token = NULL, lease_worker = NULL, lease_until = NULL
+		WHERE id = ? AND status = 'inflight' AND lease_token = ? RETURNING attempts`,
+		status, micros(at), a.HTTPStatus, a.Error, status, micros(at), status, micros(retryAt), id, token).Scan(&attempts)
+	if errors.Is(err, sql.ErrNoRows) {
+		return leaseError(ctx, tx, "deliveries", "delivery", id)
+	}
+	if err != nil {
+		return translate(err, "report delivery "+id)
+	}
+	_, err = s.q(tx).ExecContext(ctx, `INSERT INTO delivery_attempts (delivery_id, n, at, http_status, error, duration_us) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, attempts, micros(at), a.HTTPStatus, a.Error, a.Duration.Microseconds())
+	return translate(err, "report delivery "+id)
 }
 
 // leaseError explains why a report about leased work matched nothing.

@@ -247,6 +247,9 @@ func (s *Store) ListTransactions(ctx context.Context, f ledger.TransactionFilter
 	if f.Status != "" {
 		where, args = append(where, "t.status = ?"), append(args, string(f.Status))
 	}
+	if !f.BookedOn.IsZero() {
+		where, args = append(where, "t.booking_date = ?"), append(args, f.BookedOn.String())
+	}
 	if f.WithoutMatch {
 		where = append(where, "NOT EXISTS (SELECT 1 FROM matches m WHERE m.transaction_id = t.id AND m.status IN ('proposed', 'applied', 'confirmed'))")
 	}

@@ -47,6 +47,10 @@ type Store struct {
 
 	mu    sync.Mutex
 	locks map[string]*sync.Mutex // RunExclusive
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // prepared on the writer connection, by query
+	wanted map[string]bool      // queries to prepare once the writer is free
 }
 
 var _ ledger.Store = (*Store)(nil)
@@ -70,7 +74,8 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{path: abs, lock: lock, clock: opt.Clock, log: opt.Logger, locks: map[string]*sync.Mutex{}}
+	s := &Store{path: abs, lock: lock, clock: opt.Clock, log: opt.Logger, locks: map[string]*sync.Mutex{},
+		stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}}
 	if s.clock == nil {
 		s.clock = time.Now
 	}
@@ -134,6 +139,12 @@ func (s *Store) Close() error { return s.closeAll() }
 
 func (s *Store) closeAll() error {
 	var errs []error
+	s.stmtMu.Lock()
+	for q, st := range s.stmts {
+		errs = append(errs, st.Close())
+		delete(s.stmts, q)
+	}
+	s.stmtMu.Unlock()
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
@@ -172,5 +183,90 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		_ = tx.Rollback()
 		return err
 	}
-	return translate(tx.Commit(), "commit")
+	if err := tx.Commit(); err != nil {
+		return translate(err, "commit")
+	}
+	s.prepareWanted(ctx)
+	return nil
+}
+
+// The hot statements of the write paths (recording a decision, its journal
+// rows and outbox events, acking a delivery) are prepared once on the
+// writer connection and reused by every transaction: SQLite would otherwise
+// parse and plan each of them on every call. database/sql reuses a
+// statement prepared on the DB handle inside a transaction on the same
+// connection (Tx.StmtContext), but preparing one needs the connection,
+// which is busy during the transaction: so the first use of a query runs it
+// unprepared and asks for it, and write prepares what was asked for after
+// its commit. The set is bounded by the constant queries that use it.
+
+// q returns tx as a queryer that runs queries through the writer's
+// prepared statements.
+func (s *Store) q(tx *sql.Tx) queryer { return stmtTx{s: s, tx: tx} }
+
+// stmtTx runs queries in tx through cached prepared statements.
+type stmtTx struct {
+	s  *Store
+	tx *sql.Tx
+}
+
+// prepared returns the statement of query bound to tx, or nil (and asks
+// for it) when it is not prepared yet.
+func (t stmtTx) prepared(ctx context.Context, query string) *sql.Stmt {
+	t.s.stmtMu.Lock()
+	st, ok := t.s.stmts[query]
+	if !ok {
+		t.s.wanted[query] = true
+	}
+	t.s.stmtMu.Unlock()
+	if !ok {
+		return nil
+	}
+	return t.tx.StmtContext(ctx, st)
+}
+
+func (t stmtTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.prepared(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, query, args...)
+}
+
+func (t stmtTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := t.prepared(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, query, args...)
+}
+
+func (t stmtTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.prepared(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, query, args...)
+}
+
+// prepareWanted prepares on the writer the queries transactions asked for.
+// A query that fails to prepare is run unprepared (and asked for again).
+func (s *Store) prepareWanted(ctx context.Context) {
+	s.stmtMu.Lock()
+	var qs []string
+	for q := range s.wanted {
+		qs = append(qs, q)
+		delete(s.wanted, q)
+	}
+	s.stmtMu.Unlock()
+	for _, q := range qs {
+		st, err := s.w.PrepareContext(ctx, q)
+		if err != nil {
+			s.log.Debug().Err(err).Msg("sqlite: statement not cached")
+			continue
+		}
+		s.stmtMu.Lock()
+		if old, ok := s.stmts[q]; ok {
+			_ = old.Close()
+		}
+		s.stmts[q] = st
+		s.stmtMu.Unlock()
+	}
 }

@@ -145,3 +145,43 @@ func TestUpgradeKeepsData(t *testing.T) {
 		t.Fatalf("full import after upgrade %+v, %v", res, err)
 	}
 }
+
+// TestWriteStatementsArePreparedOnce: the first events recorded run their
+// statements unprepared and ask for them; after that commit they are
+// prepared on the writer and later transactions reuse them, with the same
+// results.
+func TestWriteStatementsArePreparedOnce(t *testing.T) {
+	s := openTest(t)
+	ctx := t.Context()
+	if err := s.SyncEndpoints(ctx, []ledger.WebhookEndpoint{{ID: "erp", URL: "https://erp.example/hooks", Events: []string{"*"}}}); err != nil {
+		t.Fatal(err)
+	}
+	draft := ledger.EventDraft{Type: "invoice.paid", AggregateType: "invoice", AggregateID: "A", Data: []byte(`{}`)}
+	cached := func() int {
+		s.stmtMu.Lock()
+		defer s.stmtMu.Unlock()
+		return len(s.stmts)
+	}
+	if _, err := s.AppendEvents(ctx, []ledger.EventDraft{draft}); err != nil {
+		t.Fatal(err)
+	}
+	n := cached()
+	if n < 3 {
+		t.Fatalf("%d statements prepared after the first events, want those of insertEvents", n)
+	}
+	for range 3 {
+		if _, err := s.AppendEvents(ctx, []ledger.EventDraft{draft}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := cached(); got != n {
+		t.Errorf("%d statements prepared after more of the same, want %d (no new query)", got, n)
+	}
+	evs, err := s.ListEvents(ctx, ledger.EventFilter{AggregateID: "A"})
+	if err != nil || len(evs) != 4 || evs[3].Sequence != 4 {
+		t.Fatalf("events through prepared statements: %+v, %v", evs, err)
+	}
+	if ds, err := s.ListDeliveries(ctx, ledger.DeliveryFilter{}); err != nil || len(ds) != 4 {
+		t.Fatalf("deliveries through prepared statements: %d, %v", len(ds), err)
+	}
+}

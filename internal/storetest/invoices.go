@@ -3,6 +3,7 @@ package storetest
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/lettrage/lettrage/internal/ledger"
@@ -24,6 +25,42 @@ func getInvoice(t *testing.T, s ledger.Store, id string) ledger.Invoice {
 }
 
 var invoiceTests = []test{
+	{"Invoices/OpenBalances", func(t *testing.T, s ledger.Store) {
+		ctx := t.Context()
+		inv := func(id, customer string, minor int64, cur ledger.Currency, due ledger.Date) ledger.Invoice {
+			i := invoice(id, minor)
+			i.CustomerID, i.Amount, i.Open, i.DueDate = customer, ledger.Money{Minor: minor, Currency: cur}, ledger.Money{Minor: minor, Currency: cur}, due
+			return i
+		}
+		paid := inv("P", "C1", 700, eur, day(10))
+		paid.Open.Minor = 0
+		cancelled := inv("X", "C1", 900, eur, day(10))
+		cancelled.Status = ledger.InvoiceCancelled
+		importInvoices(t, s, inv("A", "C1", 10000, eur, day(10)), inv("B", "C1", 5000, eur, day(10)), inv("C", "C1", 300, eur, day(20)),
+			inv("D", "C1", 400, "CHF", day(10)), inv("E", "C2", 800, eur, ledger.Date{}), paid, cancelled)
+		// A partial payment counts with what is left of it.
+		tx := storeCredit(t, s, "PAY1", 4000)
+		applyMatch(t, s, tx, alloc("B", 4000))
+		got, err := s.OpenBalances(ctx, ledger.OpenBalanceFilter{})
+		ok(t, err)
+		want := []ledger.OpenBalance{
+			{CustomerID: "C1", DueDate: day(10), Open: ledger.Money{Minor: 400, Currency: "CHF"}, Invoices: 1},
+			{CustomerID: "C1", DueDate: day(10), Open: eurs(11000), Invoices: 2},
+			{CustomerID: "C1", DueDate: day(20), Open: eurs(300), Invoices: 1},
+			{CustomerID: "C2", Open: eurs(800), Invoices: 1},
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("open balances\n got %+v\nwant %+v", got, want)
+		}
+		got, err = s.OpenBalances(ctx, ledger.OpenBalanceFilter{CustomerID: "C1", Currency: eur})
+		ok(t, err)
+		if fmt.Sprint(got) != fmt.Sprint(want[1:3]) {
+			t.Fatalf("open balances of C1 in EUR %+v", got)
+		}
+		if got, err := s.OpenBalances(ctx, ledger.OpenBalanceFilter{CustomerID: "nobody"}); err != nil || len(got) != 0 {
+			t.Fatalf("open balances of an unknown customer %+v, %v", got, err)
+		}
+	}},
 	{"Invoices/ImportCreatesAndUpdates", func(t *testing.T, s ledger.Store) {
 		ctx := t.Context()
 		a, b, c := invoice("A", 10000), invoice("B", 5000), invoice("C", 7000)
@@ -61,7 +98,7 @@ var invoiceTests = []test{
 			return res
 		}
 		res2 := full(a, c)
-		if res2.Created != 0 || res2.Updated != 2 || res2.Changed != 1 || res2.Absent != 1 || res2.ImportID <= res.ImportID {
+		if res2.Created != 0 || res2.Updated != 2 || res2.Changed != 1 || res2.Unchanged != 1 || res2.Absent != 1 || res2.ImportID <= res.ImportID {
 			t.Fatalf("second import %+v: want A updated, C unchanged, B absent", res2)
 		}
 		if got := getInvoice(t, s, "A"); got.Amount != eurs(12000) || got.Open != eurs(12000) || got.DueDate != day(20) {
@@ -86,7 +123,7 @@ var invoiceTests = []test{
 			t.Fatalf("journal of A: %+v", journal)
 		}
 		// Re-importing the same batch changes nothing.
-		if res3 := full(a, c); res3.Updated != 2 || res3.Changed != 0 || res3.Absent != 1 {
+		if res3 := full(a, c); res3.Updated != 2 || res3.Changed != 0 || res3.Unchanged != 2 || res3.Absent != 1 {
 			t.Fatalf("identical import %+v", res3)
 		}
 		if got := getInvoice(t, s, "A"); got.Amount != eurs(12000) || got.Open != eurs(12000) {

@@ -66,6 +66,107 @@ func lettrageEvents(o ledger.MatchOutcome) ([]ledger.EventDraft, error) {
 }
 
 var matchTests = []test{
+	{"Matches/SaveMatchesAllOrNothing", func(t *testing.T, s ledger.Store) {
+		ctx := t.Context()
+		importInvoices(t, s, invoice("A", 10000), invoice("B", 5000), invoice("C", 3000))
+		ok(t, s.SyncEndpoints(ctx, endpoints()))
+		tx1, tx2, tx3 := storeCredit(t, s, "PAY1", 10000), storeCredit(t, s, "PAY2", 3000), storeCredit(t, s, "PAY3", 3000)
+		w := ledger.Write[ledger.MatchOutcome]{Actor: "engine/test", Reason: "batch", Events: lettrageEvents}
+		// The second decision takes 3000 of B, the third 3000 more: B has
+		// only 2000 left then, so the batch fails whole.
+		_, err := s.SaveMatches(ctx, []ledger.Match{autoMatch(tx1, 10000, alloc("A", 10000)), autoMatch(tx2, 3000, alloc("B", 3000)),
+			autoMatch(tx3, 3000, alloc("B", 3000))}, w)
+		wantErr(t, err, ledger.ErrConflict, "a batch whose third decision over-letters an invoice")
+		if a, b := getInvoice(t, s, "A"), getInvoice(t, s, "B"); a.Open != eurs(10000) || b.Open != eurs(5000) {
+			t.Fatalf("after a failed batch: A %v, B %v open", a.Open, b.Open)
+		}
+		if ms, err := s.ListMatches(ctx, ledger.MatchFilter{}); err != nil || len(ms) != 0 {
+			t.Fatalf("after a failed batch: matches %+v, %v", ms, err)
+		}
+		if evs, err := s.ListEvents(ctx, ledger.EventFilter{AggregateType: "match"}); err != nil || len(evs) != 0 {
+			t.Fatalf("after a failed batch: events %+v, %v", evs, err)
+		}
+		outs, err := s.SaveMatches(ctx, []ledger.Match{autoMatch(tx1, 10000, alloc("A", 10000)), autoMatch(tx2, 3000, alloc("B", 3000)),
+			autoMatch(tx3, 3000, alloc("B", 2000), alloc("C", 1000))}, w)
+		ok(t, err)
+		if len(outs) != 3 || outs[0].Match.TransactionID != tx1 || outs[2].Match.TransactionID != tx3 || outs[0].Match.ID >= outs[1].Match.ID {
+			t.Fatalf("outcomes %+v", outs)
+		}
+		// The third saw B as the second left it: 2000 open, then paid.
+		if len(outs[2].Invoices) != 2 || outs[2].Invoices[0].ID != "B" || outs[2].Invoices[0].Status != ledger.InvoicePaid {
+			t.Fatalf("third outcome's invoices %+v", outs[2].Invoices)
+		}
+		if a, b, c := getInvoice(t, s, "A"), getInvoice(t, s, "B"), getInvoice(t, s, "C"); a.Status != ledger.InvoicePaid ||
+			b.Open != eurs(0) || c.Open != eurs(2000) {
+			t.Fatalf("after the batch: A %+v, B %+v, C %+v", a, b, c)
+		}
+		evs, err := s.ListEvents(ctx, ledger.EventFilter{Type: "lettrage.applied"})
+		ok(t, err)
+		if len(evs) != 3 || evs[0].AggregateID != outs[0].Match.ID {
+			t.Fatalf("lettrage events %+v", evs)
+		}
+		for _, o := range outs {
+			rows, err := s.ListAudit(ctx, ledger.AuditFilter{EntityType: "match", EntityID: o.Match.ID})
+			ok(t, err)
+			if len(rows) == 0 {
+				t.Fatalf("match %s without a journal row", o.Match.ID)
+			}
+		}
+		_, err = s.SaveMatches(ctx, []ledger.Match{autoMatch(tx1, 10000, alloc("A", 10000))}, w)
+		wantErr(t, err, ledger.ErrConflict, "a batch deciding again on a decided transaction")
+	}},
+	{"Matches/ConfirmLearnsPayerAtomically", func(t *testing.T, s ledger.Store) {
+		ctx := t.Context()
+		importInvoices(t, s, invoice("A", 10000), invoice("B", 5000))
+		tx1, tx2 := storeCredit(t, s, "PAY1", 10000), storeCredit(t, s, "PAY2", 5000)
+		const newIBAN = "FR7630006000011234567890189"
+		prop, err := s.SaveMatch(ctx, ledger.Match{TransactionID: tx1, Decision: ledger.DecisionReview, Status: ledger.MatchProposed, Score: 0.7,
+			Allocations: []ledger.Allocation{alloc("A", 10000)}}, anyWrite[ledger.MatchOutcome]("engine/test"))
+		ok(t, err)
+		var seen []ledger.Customer
+		learner := func(customer, iban, alias string) ledger.PayerLearner {
+			return func(o ledger.MatchOutcome, cs []ledger.Customer) ledger.PayerLesson {
+				seen = cs
+				return ledger.PayerLesson{CustomerID: customer, IBAN: iban, Alias: alias}
+			}
+		}
+		// A lesson about a customer the match does not concern fails the
+		// whole confirmation: nothing of it is stored.
+		_, err = s.ConfirmMatchLearning(ctx, prop.Match.ID, nil, learner("C9", newIBAN, ""), anyWrite[ledger.MatchOutcome]("alice"))
+		wantErr(t, err, ledger.ErrInvalid, "a lesson about another customer")
+		if m, err := s.GetMatch(ctx, prop.Match.ID); err != nil || m.Status != ledger.MatchProposed {
+			t.Fatalf("match after a refused confirmation %+v, %v", m, err)
+		}
+		if a := getInvoice(t, s, "A"); a.Open != eurs(10000) {
+			t.Fatalf("invoice A after a refused confirmation %+v", a)
+		}
+		out, err := s.ConfirmMatchLearning(ctx, prop.Match.ID, nil, learner("C1", " "+newIBAN+" ", " ACME PARIS "), anyWrite[ledger.MatchOutcome]("alice"))
+		ok(t, err)
+		if out.Match.Status != ledger.MatchConfirmed || out.Learned != (ledger.PayerLesson{CustomerID: "C1", IBAN: newIBAN, Alias: "ACME PARIS"}) {
+			t.Fatalf("confirmation %+v, learned %+v", out.Match, out.Learned)
+		}
+		if len(seen) != 1 || seen[0].ID != "C1" || len(seen[0].IBANs) != 0 {
+			t.Fatalf("learner saw customers %+v", seen)
+		}
+		c, err := s.GetCustomer(ctx, "C1")
+		ok(t, err)
+		if len(c.IBANs) != 1 || c.IBANs[0] != newIBAN || len(c.Aliases) != 1 || c.Aliases[0] != "ACME PARIS" {
+			t.Fatalf("customer after learning %+v", c)
+		}
+		journal, err := s.ListAudit(ctx, ledger.AuditFilter{EntityType: "customer", EntityID: "C1"})
+		ok(t, err)
+		if len(journal) != 1 || journal[0].Action != "customer.learned" || journal[0].Actor != "alice" {
+			t.Fatalf("customer journal %+v", journal)
+		}
+		// Confirming an automatic lettrage learns from its allocations'
+		// invoices; what is known already is not learned again.
+		auto := applyMatch(t, s, tx2, alloc("B", 5000))
+		out, err = s.ConfirmMatchLearning(ctx, auto.Match.ID, nil, learner("C1", newIBAN, "ACME PARIS"), anyWrite[ledger.MatchOutcome]("bob"))
+		ok(t, err)
+		if out.Match.Status != ledger.MatchConfirmed || len(seen) != 1 || seen[0].ID != "C1" || len(seen[0].IBANs) != 1 || out.Learned != (ledger.PayerLesson{}) {
+			t.Fatalf("confirmation of an applied match %+v, learned %+v, saw %+v", out.Match, out.Learned, seen)
+		}
+	}},
 	{"Matches/ApplyLettersInvoices", func(t *testing.T, s ledger.Store) {
 		ctx := t.Context()
 		importInvoices(t, s, invoice("A", 10000), invoice("B", 5000))

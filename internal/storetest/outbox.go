@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -131,6 +132,128 @@ var outboxTests = []test{
 		wantErr(t, s.AckDelivery(ctx, first[0].Delivery.ID, first[0].Delivery.Lease.Token, ledger.DeliveryAttempt{HTTPStatus: 200}),
 			ledger.ErrConflict, "ack with an expired lease")
 		ok(t, s.AckDelivery(ctx, second[0].Delivery.ID, second[0].Delivery.Lease.Token, ledger.DeliveryAttempt{HTTPStatus: 200}))
+	}},
+	{"Outbox/ReleaseDeliveries", func(t *testing.T, s ledger.Store) {
+		ctx := t.Context()
+		ok(t, s.SyncEndpoints(ctx, endpoints()[:1]))
+		_, err := s.AppendEvents(ctx, []ledger.EventDraft{event("invoice.paid", "A"), event("invoice.paid", "B"), event("invoice.paid", "C")})
+		ok(t, err)
+		now := time.Now()
+		mine := claim(t, s, "host/webhook", 2, now)
+		theirs := claim(t, s, "other/webhook", 1, now)
+		if len(mine) != 2 || len(theirs) != 1 {
+			t.Fatalf("claimed %d and %d", len(mine), len(theirs))
+		}
+		_, err = s.ReleaseDeliveries(ctx, "", now)
+		wantErr(t, err, ledger.ErrInvalid, "release without a worker")
+		n, err := s.ReleaseDeliveries(ctx, "host/webhook", now.Add(time.Second))
+		ok(t, err)
+		if n != 2 {
+			t.Fatalf("released %d, want 2", n)
+		}
+		// Released deliveries are due at once, under a fresh lease, with no
+		// attempt counted; the other worker's lease is untouched.
+		again := claim(t, s, "host/webhook", 10, now.Add(time.Second))
+		if len(again) != 2 || again[0].Delivery.ID != mine[0].Delivery.ID || again[1].Delivery.ID != mine[1].Delivery.ID ||
+			again[0].Delivery.Attempts != 0 || again[0].Delivery.Lease.Token == mine[0].Delivery.Lease.Token {
+			t.Fatalf("claimed after release: %+v", again)
+		}
+		wantErr(t, s.AckDelivery(ctx, mine[0].Delivery.ID, mine[0].Delivery.Lease.Token, ledger.DeliveryAttempt{HTTPStatus: 200}),
+			ledger.ErrConflict, "ack under the released lease")
+		ok(t, s.AckDelivery(ctx, theirs[0].Delivery.ID, theirs[0].Delivery.Lease.Token, ledger.DeliveryAttempt{HTTPStatus: 200}))
+		if n, err := s.ReleaseDeliveries(ctx, "nobody", now); err != nil || n != 0 {
+			t.Fatalf("release of an unknown worker: %d, %v", n, err)
+		}
+	}},
+	{"Outbox/AckDeliveries", func(t *testing.T, s ledger.Store) {
+		ctx := t.Context()
+		ok(t, s.SyncEndpoints(ctx, endpoints()[:1]))
+		_, err := s.AppendEvents(ctx, []ledger.EventDraft{event("invoice.paid", "A"), event("invoice.paid", "B"), event("invoice.paid", "C")})
+		ok(t, err)
+		now := time.Now()
+		got := claim(t, s, "w", 3, now)
+		if len(got) != 3 {
+			t.Fatalf("claimed %d", len(got))
+		}
+		at := now.Add(time.Second)
+		acks := []ledger.DeliveryAck{
+			{ID: got[0].Delivery.ID, Token: got[0].Delivery.Lease.Token, Attempt: ledger.DeliveryAttempt{At: at, HTTPStatus: 204, Duration: time.Millisecond}},
+			{ID: got[1].Delivery.ID, Token: "stale-lease", Attempt: ledger.DeliveryAttempt{At: at, HTTPStatus: 204}},
+			{ID: "nope", Token: "x", Attempt: ledger.DeliveryAttempt{At: at, HTTPStatus: 204}},
+			{ID: got[2].Delivery.ID, Token: got[2].Delivery.Lease.Token, Attempt: ledger.DeliveryAttempt{At: at, HTTPStatus: 200}},
+		}
+		errs, err := s.AckDeliveries(ctx, acks)
+		ok(t, err)
+		if len(errs) != 4 || errs[0] != nil || !errors.Is(errs[1], ledger.ErrConflict) || !errors.Is(errs[2], ledger.ErrNotFound) || errs[3] != nil {
+			t.Fatalf("per-ack errors %v", errs)
+		}
+		for i, want := range []ledger.DeliveryStatus{ledger.DeliveryDelivered, ledger.DeliveryInFlight, ledger.DeliveryDelivered} {
+			d, err := s.GetDelivery(ctx, got[i].Delivery.ID)
+			ok(t, err)
+			if d.Status != want {
+				t.Fatalf("delivery %d %s, want %s", i, d.Status, want)
+			}
+			attempts, err := s.ListDeliveryAttempts(ctx, d.ID)
+			ok(t, err)
+			if n := map[bool]int{true: 1, false: 0}[want == ledger.DeliveryDelivered]; len(attempts) != n || d.Attempts != n {
+				t.Fatalf("delivery %d: %d attempts recorded, %d counted, want %d", i, len(attempts), d.Attempts, n)
+			}
+		}
+		if errs, err := s.AckDeliveries(ctx, nil); err != nil || len(errs) != 0 {
+			t.Fatalf("no acks: %v, %v", errs, err)
+		}
+	}},
+	{"Outbox/ClaimUnderBacklog", func(t *testing.T, s ledger.Store) {
+		// A backlog of many aggregates, each with three events: claims in
+		// small batches hand out the oldest due first, never an event
+		// before its aggregate's earlier one is delivered, an expired
+		// lease before younger pending ones, and each delivery once.
+		ctx := t.Context()
+		ok(t, s.SyncEndpoints(ctx, endpoints()[:1]))
+		const aggregates = 60
+		var drafts []ledger.EventDraft
+		for round := range 3 {
+			for a := range aggregates {
+				drafts = append(drafts, event(fmt.Sprintf("invoice.e%d", round), fmt.Sprintf("INV-%03d", a)))
+			}
+		}
+		evs, err := s.AppendEvents(ctx, drafts)
+		ok(t, err)
+		now := time.Now()
+		stale := claim(t, s, "dead", 1, now)
+		if len(stale) != 1 || stale[0].Event.ID != evs[0].ID {
+			t.Fatalf("first claim %+v, want the oldest event", stale)
+		}
+		later := now.Add(2 * time.Minute) // the dead worker's lease has expired
+		seen := map[string]bool{}
+		delivered := map[string]int{} // aggregate → events delivered
+		first := true
+		for {
+			got := claim(t, s, "w", 7, later)
+			if len(got) == 0 {
+				break
+			}
+			if first && got[0].Delivery.ID != stale[0].Delivery.ID {
+				t.Fatalf("expired lease not claimed first: %+v", got[0].Delivery)
+			}
+			first = false
+			for _, d := range got {
+				if seen[d.Delivery.ID] {
+					t.Fatalf("delivery %s handed out twice", d.Delivery.ID)
+				}
+				seen[d.Delivery.ID] = true
+				if want := int64(delivered[d.Event.AggregateID] + 1); d.Event.Sequence != want {
+					t.Fatalf("%s: event %d handed out before event %d was delivered", d.Event.AggregateID, d.Event.Sequence, want)
+				}
+			}
+			for _, d := range got {
+				ok(t, s.AckDelivery(ctx, d.Delivery.ID, d.Delivery.Lease.Token, ledger.DeliveryAttempt{HTTPStatus: 204}))
+				delivered[d.Event.AggregateID]++
+			}
+		}
+		if len(seen) != len(evs) {
+			t.Fatalf("%d deliveries handed out, want %d", len(seen), len(evs))
+		}
 	}},
 	{"Outbox/OrderPerAggregate", func(t *testing.T, s ledger.Store) {
 		ctx := t.Context()

@@ -82,6 +82,11 @@ var statementTests = []test{
 		if len(rest) != 2 {
 			t.Fatalf("credits after cursor: got %d, want 2", len(rest))
 		}
+		booked, err := s.ListTransactions(ctx, ledger.TransactionFilter{AccountID: testIBAN, BookedOn: day(5)})
+		ok(t, err)
+		if len(booked) != 1 || booked[0].BookingDate != day(5) || booked[0].StatementID == st1.ID {
+			t.Fatalf("booked on day 5: %+v", booked)
+		}
 		evs, err := s.ListEvents(ctx, ledger.EventFilter{Type: "statement.ingested"})
 		ok(t, err)
 		if len(evs) != 2 || evs[0].AggregateID != st1.ID || evs[0].Sequence != 1 {

@@ -17,7 +17,9 @@ import (
 // at-least-once) is ledger.OutboxStore's.
 type DeliveryStore interface {
 	ClaimDeliveries(ctx context.Context, c ledger.Claim) ([]ledger.ClaimedDelivery, error)
+	ReleaseDeliveries(ctx context.Context, worker string, now time.Time) (int, error)
 	AckDelivery(ctx context.Context, id, token string, a ledger.DeliveryAttempt) error
+	AckDeliveries(ctx context.Context, acks []ledger.DeliveryAck) ([]error, error)
 	FailDelivery(ctx context.Context, id, token string, a ledger.DeliveryAttempt, retryAt time.Time) error
 	SetEndpointEnabled(ctx context.Context, id string, enabled bool, w ledger.Write[ledger.WebhookEndpoint]) error
 }
@@ -34,8 +36,11 @@ type DispatcherConfig struct {
 	// Schedule decides retries and dead letters; the zero value means
 	// DefaultSchedule().
 	Schedule Schedule
-	// Worker names this dispatcher in leases (e.g. "host:pid"); default
-	// "lettrage".
+	// Worker names this dispatcher in leases; default "lettrage". It must
+	// be unique among the dispatchers running on one database and stable
+	// across restarts (e.g. the host name, as the ingest replica): Run
+	// starts by releasing the deliveries leased under this name, which a
+	// previous incarnation killed mid-attempt left in flight.
 	Worker string
 	// Workers is how many attempts run at once; default 4.
 	Workers int
@@ -82,7 +87,18 @@ type Dispatcher struct {
 	rand   Rand
 
 	wake chan struct{}
+	acks chan pendingAck // successful attempts waiting to be recorded
 }
+
+// pendingAck is a successful attempt handed to the acker.
+type pendingAck struct {
+	ack ledger.DeliveryAck
+	log zerolog.Logger
+}
+
+// maxAckBatch bounds how many successful attempts one store transaction
+// records.
+const maxAckBatch = 256
 
 // NewDispatcher checks cfg and returns a Dispatcher.
 func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
@@ -152,8 +168,27 @@ func (d *Dispatcher) Notify() {
 // retried with a growing pause (up to 30 s), logged each time; Run does
 // not give up on it.
 func (d *Dispatcher) Run(ctx context.Context) error {
+	// Deliveries our previous incarnation held when it died would wait
+	// for their leases (the sender's timeout plus a minute), and the later
+	// events of their aggregates behind them: hand them back now. A
+	// failure only costs that wait.
+	if n, err := d.store.ReleaseDeliveries(ctx, d.worker, d.now()); err != nil {
+		d.log.Warn().Err(err).Msg("webhook dispatcher: release the deliveries of a previous run; they wait for their leases")
+	} else if n > 0 {
+		d.log.Info().Int("deliveries", n).Str("worker", d.worker).Msg("webhook dispatcher: released deliveries left in flight by a previous run")
+	}
+	// Successful attempts are recorded in batches by one acker (a commit
+	// each, not one per delivery), which runs until every worker is done.
+	d.acks = make(chan pendingAck, maxAckBatch)
+	ackerDone := make(chan struct{})
+	go func() {
+		defer close(ackerDone)
+		d.acker()
+	}()
+	defer func() { <-ackerDone }()
 	slots := make(chan struct{}, d.workers)
 	var wg sync.WaitGroup
+	defer close(d.acks)
 	defer wg.Wait()
 	storeFailures := 0
 	backlog := false // the last claim was full: more is probably due
@@ -264,8 +299,9 @@ func (d *Dispatcher) deliver(ctx context.Context, c ledger.ClaimedDelivery) {
 	var err error
 	switch out.Result {
 	case Delivered:
-		err = d.store.AckDelivery(rctx, del.ID, del.Lease.Token, out.Attempt())
 		log.Debug().Msg("webhook delivered")
+		d.acks <- pendingAck{ack: ledger.DeliveryAck{ID: del.ID, Token: del.Lease.Token, Attempt: out.Attempt()}, log: log}
+		return
 	case EndpointGone:
 		reason := fmt.Sprintf("410 Gone at %s", out.At.UTC().Format(time.RFC3339))
 		if derr := d.store.SetEndpointEnabled(rctx, del.EndpointID, false, ledger.Write[ledger.WebhookEndpoint]{Actor: "webhook", Reason: reason}); derr != nil {
@@ -290,6 +326,58 @@ func (d *Dispatcher) deliver(ctx context.Context, c ledger.ClaimedDelivery) {
 		log.Warn().Err(err).Msg("webhook outcome not recorded: lease lost, the delivery will be attempted again")
 	case err != nil:
 		log.Error().Err(err).Msg("webhook outcome not recorded: the delivery will be attempted again when its lease runs out")
+	}
+}
+
+// acker records the successful attempts handed to it, as many per store
+// transaction as have queued up while the previous one committed (group
+// commit), until d.acks is closed and drained. A batch the store refuses
+// whole is recorded one attempt at a time; an attempt whose lease was lost
+// meanwhile is logged, and the delivery is attempted again.
+func (d *Dispatcher) acker() {
+	batch := make([]pendingAck, 0, maxAckBatch)
+	for first := range d.acks {
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < maxAckBatch {
+			select {
+			case p, ok := <-d.acks:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, p)
+			default:
+				break fill
+			}
+		}
+		d.recordAcks(batch)
+		d.Notify() // the next events of these aggregates may be due now
+	}
+}
+
+// recordAcks records a batch of successful attempts.
+func (d *Dispatcher) recordAcks(batch []pendingAck) {
+	ctx, cancel := context.WithTimeout(context.Background(), reportTimeout)
+	defer cancel()
+	acks := make([]ledger.DeliveryAck, len(batch))
+	for i, p := range batch {
+		acks[i] = p.ack
+	}
+	errs, err := d.store.AckDeliveries(ctx, acks)
+	if err != nil {
+		d.log.Warn().Err(err).Int("deliveries", len(acks)).Msg("webhook dispatcher: batch of acks not recorded; recording them one by one")
+		errs = make([]error, len(acks))
+		for i, a := range acks {
+			errs[i] = d.store.AckDelivery(ctx, a.ID, a.Token, a.Attempt)
+		}
+	}
+	for i, err := range errs {
+		switch log := batch[i].log; {
+		case errors.Is(err, ledger.ErrConflict):
+			log.Warn().Err(err).Msg("webhook outcome not recorded: lease lost, the delivery will be attempted again")
+		case err != nil:
+			log.Error().Err(err).Msg("webhook outcome not recorded: the delivery will be attempted again when its lease runs out")
+		}
 	}
 }
 

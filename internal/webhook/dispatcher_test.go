@@ -545,3 +545,49 @@ func BenchmarkDispatcherSQLite(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "deliveries/s")
 }
+
+// TestDispatcherRestartReleasesItsLeases: a dispatcher killed mid-attempt
+// leaves deliveries in flight under a lease of many minutes; restarted
+// under the same worker name, it hands them back at start and delivers
+// them (and the later events of their invoices, in order) at once, while
+// a lease held by another worker name is left alone.
+func TestDispatcherRestartReleasesItsLeases(t *testing.T) {
+	t.Parallel()
+	store := openStore(t)
+	secret := NewSecret()
+	rc := newHookReceiver(t, []Secret{secret}, func(int64) int { return http.StatusNoContent })
+	ctx := context.Background()
+	if err := store.SyncEndpoints(ctx, []ledger.WebhookEndpoint{{ID: "erp", URL: rc.URL, Events: []string{"*"}}}); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := store.AppendEvents(ctx, invoiceEvents([]string{"F-1", "F-2", "F-3"}, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The previous incarnation claimed the first event of each invoice
+	// and died; another replica holds one lease of its own.
+	claim := func(worker string, n int) []ledger.ClaimedDelivery {
+		ds, err := store.ClaimDeliveries(ctx, ledger.Claim{Worker: worker, Limit: n, Lease: time.Hour, Now: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ds
+	}
+	dead := claim("vm/webhook", 2)
+	other := claim("other/webhook", 1)
+	if len(dead) != 2 || len(other) != 1 {
+		t.Fatalf("claimed %d and %d", len(dead), len(other))
+	}
+	startDispatcher(t, DispatcherConfig{
+		Store: store, Worker: "vm/webhook", Workers: 2,
+		Endpoints: []Endpoint{{ID: "erp", URL: rc.URL, Secrets: []Secret{secret}}},
+	})
+	// Everything but the other replica's leased delivery and the events
+	// queued behind it arrives well within the hour-long lease.
+	want := len(evs) - 3
+	waitFor(t, "the released deliveries", func() bool { return countDeliveries(t, store, ledger.DeliveryDelivered) == want })
+	if got := countDeliveries(t, store, ledger.DeliveryInFlight); got != 1 {
+		t.Errorf("%d deliveries in flight, want the other worker's one", got)
+	}
+	checkOrder(t, rc.got())
+}
