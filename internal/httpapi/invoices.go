@@ -18,9 +18,12 @@ type importJSON struct {
 	ImportID int64 `json:"import_id"`
 	Invoices int   `json:"invoices"` // invoices in the batch
 	Created  int   `json:"created"`
-	// Updated counts the batch's invoices that were already known,
-	// changed or not: the store does not tell them apart.
+	// Updated counts the batch's invoices that were already known:
+	// Changed those the batch changed, Unchanged the others (left as they
+	// were, without a journal row).
 	Updated       int `json:"updated"`
+	Changed       int `json:"changed"`
+	Unchanged     int `json:"unchanged"`
 	Cancelled     int `json:"cancelled"`
 	KeptCancelled int `json:"kept_cancelled"`
 	Customers     int `json:"customers"`
@@ -72,7 +75,7 @@ func (a *api) importInvoices(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, importJSON{
-		ImportID: res.ImportID, Invoices: len(invoices), Created: res.Created, Updated: res.Updated,
+		ImportID: res.ImportID, Invoices: len(invoices), Created: res.Created, Updated: res.Updated, Changed: res.Changed, Unchanged: res.Unchanged,
 		Cancelled: res.Cancelled, KeptCancelled: res.KeptCancelled, Customers: res.Customers,
 	})
 	return nil

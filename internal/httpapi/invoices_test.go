@@ -33,10 +33,12 @@ func testImportCSV(t *testing.T, open opener) {
 	}
 	// Upsert: the same batch again creates nothing; a changed amount updates.
 	again := e.importInvoices(invoicesCSV)
-	if again.Created != 0 || again.Updated != 3 || again.ImportID <= got.ImportID {
-		t.Fatalf("second import = %+v, want 0 created, 3 updated, a new import id", again)
+	if again.Created != 0 || again.Updated != 3 || again.Unchanged != 3 || again.Changed != 0 || again.ImportID <= got.ImportID {
+		t.Fatalf("second import = %+v, want 0 created, 3 updated (3 unchanged), a new import id", again)
 	}
-	e.importInvoices(strings.Replace(invoicesCSV, "300.50", "310.00", 1))
+	if changed := e.importInvoices(strings.Replace(invoicesCSV, "300.50", "310.00", 1)); changed.Changed != 1 || changed.Unchanged != 2 {
+		t.Fatalf("import with one amount changed = %+v, want 1 changed, 2 unchanged", changed)
+	}
 	if inv := e.invoice("F-2"); inv.Amount != eurs(31000) || inv.Open != eurs(31000) {
 		t.Fatalf("F-2 after update = %+v", inv)
 	}

@@ -16,30 +16,18 @@ type learnedJSON struct {
 	Alias      string `json:"alias,omitempty"`
 }
 
-// learn records, after a person confirmed a lettrage, what identifies the
-// payer: the debtor's IBAN, and its name (else the ultimate debtor's) when
-// it differs from the customer's legal name, through LearnPayer. It
-// follows the engine's rule (reconcile.Engine.Learn): nothing is learned
-// when the allocations span several customers (a group or a factor paying
-// for others), nor from an invalid IBAN, nor what is already known.
-//
-// The confirmation is already committed: a failure here is returned as a
-// warning, not an error.
-func (a *api) learn(ctx context.Context, o ledger.MatchOutcome, actor string) (*learnedJSON, []string) {
-	if o.Match.Status != ledger.MatchConfirmed || len(o.Match.Allocations) == 0 {
-		return nil, nil
+// payerLesson is what a confirmation teaches about the payer (a
+// ledger.PayerLearner, run inside the confirmation's transaction): the
+// debtor's IBAN, and its name (else the ultimate debtor's) when it differs
+// from the customer's legal name. It follows the engine's rule
+// (reconcile.Engine.Learn): nothing is learned when the allocations span
+// several customers (a group or a factor paying for others), nor from an
+// invalid IBAN, nor what is already known.
+func payerLesson(o ledger.MatchOutcome, customers []ledger.Customer) ledger.PayerLesson {
+	if o.Match.Status != ledger.MatchConfirmed || len(o.Match.Allocations) == 0 || len(customers) != 1 {
+		return ledger.PayerLesson{}
 	}
-	customerID, err := a.customerOf(ctx, o)
-	if err != nil {
-		return nil, a.learnFailed(o, err)
-	}
-	if customerID == "" {
-		return nil, nil
-	}
-	c, err := a.store.GetCustomer(ctx, customerID)
-	if err != nil {
-		return nil, a.learnFailed(o, err)
-	}
+	c := &customers[0]
 	tx := &o.Transaction.Transaction
 	iban := matchers.NormalizeIBAN(tx.Debtor.IBAN)
 	if !matchers.ValidIBAN(iban) || slices.ContainsFunc(c.IBANs, func(s string) bool { return matchers.NormalizeIBAN(s) == iban }) {
@@ -58,14 +46,50 @@ func (a *api) learn(ctx context.Context, o ledger.MatchOutcome, actor string) (*
 		break
 	}
 	if iban == "" && alias == "" {
+		return ledger.PayerLesson{}
+	}
+	return ledger.PayerLesson{CustomerID: c.ID, IBAN: iban, Alias: alias}
+}
+
+// learnedOf is the answer's account of what a confirmation learned.
+func learnedOf(l ledger.PayerLesson) *learnedJSON {
+	if l.IBAN == "" && l.Alias == "" {
+		return nil
+	}
+	return &learnedJSON{CustomerID: l.CustomerID, IBAN: l.IBAN, Alias: l.Alias}
+}
+
+// learn records, after a person lettered a credit by hand as a new
+// confirmed match (SaveMatch, which has no learning form), what identifies
+// the payer, through LearnPayer, by the rule of payerLesson. The lettrage
+// is already committed: a failure here is returned as a warning, not an
+// error. Confirmations of a proposal learn in their own transaction
+// (ConfirmMatchLearning) instead.
+func (a *api) learn(ctx context.Context, o ledger.MatchOutcome, actor string) (*learnedJSON, []string) {
+	if o.Match.Status != ledger.MatchConfirmed || len(o.Match.Allocations) == 0 {
 		return nil, nil
 	}
-	if _, err := a.store.LearnPayer(ctx, customerID, iban, alias, ledger.Write[ledger.Customer]{
+	customerID, err := a.customerOf(ctx, o)
+	if err != nil {
+		return nil, a.learnFailed(o, err)
+	}
+	if customerID == "" {
+		return nil, nil
+	}
+	c, err := a.store.GetCustomer(ctx, customerID)
+	if err != nil {
+		return nil, a.learnFailed(o, err)
+	}
+	lesson := payerLesson(o, []ledger.Customer{c})
+	if lesson.IBAN == "" && lesson.Alias == "" {
+		return nil, nil
+	}
+	if _, err := a.store.LearnPayer(ctx, customerID, lesson.IBAN, lesson.Alias, ledger.Write[ledger.Customer]{
 		Actor: actor, Reason: "payer seen on match " + o.Match.ID + " confirmed by " + actor,
 	}); err != nil {
 		return nil, a.learnFailed(o, err)
 	}
-	return &learnedJSON{CustomerID: customerID, IBAN: iban, Alias: alias}, nil
+	return learnedOf(lesson), nil
 }
 
 // customerOf returns the one customer a match's invoices belong to, or ""

@@ -113,7 +113,7 @@ func (a *api) letterTransaction(w http.ResponseWriter, r *http.Request) error {
 		}, lettrageWrite(actor, reason))
 		status = http.StatusCreated
 	case active.Status == ledger.MatchProposed:
-		o, err = a.store.ConfirmMatch(ctx, active.ID, edit, lettrageWrite(actor, reason))
+		o, err = a.store.ConfirmMatchLearning(ctx, active.ID, edit, payerLesson, lettrageWrite(actor, reason))
 	default:
 		return &requestError{kind: ledger.ErrConflict, msg: fmt.Sprintf("transaction %s is already lettered by match %s (%s); reverse it first", bt.ID, active.ID, active.Status),
 			details: map[string]string{"match_id": active.ID}}
@@ -122,7 +122,11 @@ func (a *api) letterTransaction(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := changeOf(o)
-	out.Learned, out.Warnings = a.learn(ctx, o, actor)
+	if status == http.StatusCreated {
+		out.Learned, out.Warnings = a.learn(ctx, o, actor)
+	} else {
+		out.Learned = learnedOf(o.Learned)
+	}
 	if status == http.StatusCreated {
 		w.Header().Set("Location", "/v1/matches/"+o.Match.ID)
 	}

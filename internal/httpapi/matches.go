@@ -124,7 +124,8 @@ func lettrageWrite(actor, reason string) ledger.Write[ledger.MatchOutcome] {
 
 // confirmMatch confirms a proposal, applying its allocations, or those of
 // the body when it gives some (a person correcting the proposal), or
-// confirms an automatic lettrage as it is. Then the payer is learned.
+// confirms an automatic lettrage as it is; what it teaches about the payer
+// is learned in the same transaction.
 func (a *api) confirmMatch(w http.ResponseWriter, r *http.Request) error {
 	var in editInput
 	if err := decodeJSON(r, &in, true); err != nil {
@@ -146,12 +147,12 @@ func (a *api) confirmMatch(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	actor := actorOf(r)
-	o, err := a.store.ConfirmMatch(r.Context(), id, edit, lettrageWrite(actor, in.Reason))
+	o, err := a.store.ConfirmMatchLearning(r.Context(), id, edit, payerLesson, lettrageWrite(actor, in.Reason))
 	if err != nil {
 		return err
 	}
 	out := changeOf(o)
-	out.Learned, out.Warnings = a.learn(r.Context(), o, actor)
+	out.Learned = learnedOf(o.Learned)
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
