@@ -265,7 +265,11 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if err := reg.Register(opsmetrics.New(opsmetrics.Config{Store: st, Location: loc})); err != nil {
+	var jobs []string
+	if strings.TrimSpace(cfg.Dunning.Schedule) != "" {
+		jobs = append(jobs, dunningrun.LockName)
+	}
+	if err := reg.Register(opsmetrics.New(opsmetrics.Config{Store: st, Location: loc, Jobs: jobs})); err != nil {
 		return fmt.Errorf("register database metrics: %w", err)
 	}
 	dunRunner, dunScheduler, err := dunningParts(cfg, st, loc, reg, log, dispatcher.Notify)

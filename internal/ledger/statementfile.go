@@ -22,6 +22,17 @@ type ParsedStatement struct {
 	Entries   []*Entry
 }
 
+// AccountActivity is what the store holds of one account's statements.
+type AccountActivity struct {
+	AccountID  string
+	Statements int
+	// LastStored is when the last statement of the account was stored.
+	LastStored time.Time
+	// LastDate is the latest end date (To) of its statements; zero when
+	// none gives one.
+	LastDate Date
+}
+
 // StoredStatement is a statement as the store keeps it: the header, where it
 // came from, and what storing its transactions did.
 type StoredStatement struct {

@@ -109,6 +109,11 @@ type StatementStore interface {
 	GetStatement(ctx context.Context, id string) (StoredStatement, error)
 	// ListStatements lists statements in storage order (id order).
 	ListStatements(ctx context.Context, f StatementFilter) ([]StoredStatement, error)
+	// AccountActivity returns, per account with stored statements, in
+	// account order, how many there are, when the last one was stored and
+	// the latest statement end date: what tells a bank that stopped
+	// sending from one that has nothing to say.
+	AccountActivity(ctx context.Context) ([]AccountActivity, error)
 	// GetTransaction returns a stored bank transaction; ErrNotFound.
 	GetTransaction(ctx context.Context, id string) (BankTransaction, error)
 	// ListTransactions lists bank transactions in storage order (id order).
@@ -509,4 +514,8 @@ type Locker interface {
 	// same schedule run the job once. A failed fn is not recorded and can
 	// be retried. fn's error is returned as is.
 	RunExclusive(ctx context.Context, name, slot string, fn func(ctx context.Context) error) (ran bool, err error)
+	// LastRun returns when the last recorded slot of name finished (zero
+	// when none did): what tells, from any replica, that a schedule stopped
+	// running.
+	LastRun(ctx context.Context, name string) (time.Time, error)
 }

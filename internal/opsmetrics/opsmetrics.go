@@ -1,8 +1,9 @@
 // Package opsmetrics reads, at scrape time, the gauges an operator needs
 // from the shared database rather than from one replica's memory: whether
-// the database answers, which webhook endpoints are enabled, and the cash
-// still open by currency and aged-balance bucket. Every replica reports the
-// same values, so dashboards take max() across replicas.
+// the database answers, which webhook endpoints are enabled, the cash
+// still open by currency and aged-balance bucket, and when each bank
+// account's last statement arrived. Every replica reports the same values,
+// so dashboards take max() across replicas.
 package opsmetrics
 
 import (
@@ -15,6 +16,7 @@ import (
 
 	"github.com/lettrage/lettrage/internal/dunning"
 	"github.com/lettrage/lettrage/internal/ledger"
+	"github.com/lettrage/lettrage/matchers"
 )
 
 // Store is what the collector reads.
@@ -22,6 +24,8 @@ type Store interface {
 	SchemaVersion(ctx context.Context) (ledger.SchemaVersion, error)
 	ListEndpoints(ctx context.Context) ([]ledger.WebhookEndpoint, error)
 	OpenBalances(ctx context.Context, f ledger.OpenBalanceFilter) ([]ledger.OpenBalance, error)
+	AccountActivity(ctx context.Context) ([]ledger.AccountActivity, error)
+	LastRun(ctx context.Context, name string) (time.Time, error)
 }
 
 // Config configures a Collector.
@@ -29,10 +33,13 @@ type Config struct {
 	Store Store
 	// Location gives "today" for the aged-balance buckets (default UTC).
 	Location *time.Location
-	// CashEvery is the least time between two reads of the open balances
-	// (a sum over every open invoice); scrapes in between get the last
-	// values. Default one minute.
-	CashEvery time.Duration
+	// AggregateEvery is the least time between two reads of the open
+	// balances (a sum over every open invoice) and of the accounts'
+	// activity; scrapes in between get the last values. Default 30 s.
+	AggregateEvery time.Duration
+	// Jobs are the scheduled jobs (RunExclusive names, e.g. "dunning")
+	// whose last recorded run is reported.
+	Jobs []string
 	// Timeout bounds the reads of one scrape (default 5 s).
 	Timeout time.Duration
 	// Now is the clock (default time.Now).
@@ -41,16 +48,20 @@ type Config struct {
 
 // Collector is a prometheus.Collector of lettrage_store_up,
 // lettrage_webhook_endpoint_enabled{endpoint},
-// lettrage_invoices_open_amount{currency,bucket} and
-// lettrage_invoices_open{currency,bucket}.
+// lettrage_invoices_open_amount{currency,bucket},
+// lettrage_invoices_open{currency,bucket},
+// lettrage_statement_last_stored_timestamp_seconds{account} and
+// lettrage_statement_last_date_timestamp_seconds{account} (accounts
+// masked as IBANs are in logs) and lettrage_job_last_run_timestamp_seconds{job}.
 type Collector struct {
 	cfg Config
 
 	mu       sync.Mutex
-	cashAt   time.Time // when cash was read; zero before the first read
+	readAt   time.Time // when the aggregates were read; zero before the first read
+	readDate ledger.Date
 	cash     []cashRow
-	cashErr  error
-	cashDate ledger.Date
+	accounts []ledger.AccountActivity
+	readErr  error
 }
 
 // cashRow is one (currency, bucket) cell of the open balances.
@@ -70,6 +81,12 @@ var (
 		"Amount still open on open and partially paid invoices, in major units of the currency, by aged-balance bucket (days past due).", []string{"currency", "bucket"}, nil)
 	openInvoicesDesc = prometheus.NewDesc("lettrage_invoices_open",
 		"Open and partially paid invoices, by currency and aged-balance bucket.", []string{"currency", "bucket"}, nil)
+	lastStoredDesc = prometheus.NewDesc("lettrage_statement_last_stored_timestamp_seconds",
+		"When the last statement of a bank account was stored (Unix time), by account (masked).", []string{"account"}, nil)
+	jobLastRunDesc = prometheus.NewDesc("lettrage_job_last_run_timestamp_seconds",
+		"When the last recorded run of a scheduled job (dunning) finished, on any replica (Unix time); absent before the first.", []string{"job"}, nil)
+	lastDateDesc = prometheus.NewDesc("lettrage_statement_last_date_timestamp_seconds",
+		"The latest end date of a bank account's statements (midnight UTC, Unix time), by account (masked).", []string{"account"}, nil)
 )
 
 // New returns a Collector; register it on the daemon's registry.
@@ -77,8 +94,8 @@ func New(cfg Config) *Collector {
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
-	if cfg.CashEvery <= 0 {
-		cfg.CashEvery = time.Minute
+	if cfg.AggregateEvery <= 0 {
+		cfg.AggregateEvery = 30 * time.Second
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Second
@@ -95,6 +112,9 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- endpointEnabledDesc
 	ch <- openAmountDesc
 	ch <- openInvoicesDesc
+	ch <- lastStoredDesc
+	ch <- lastDateDesc
+	ch <- jobLastRunDesc
 }
 
 // Collect implements prometheus.Collector. When the database does not
@@ -123,7 +143,17 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 
-	rows, err := c.openCash(ctx)
+	for _, job := range c.cfg.Jobs {
+		last, err := c.cfg.Store.LastRun(ctx, job)
+		switch {
+		case err != nil:
+			ch <- prometheus.NewInvalidMetric(jobLastRunDesc, err)
+		case !last.IsZero():
+			ch <- prometheus.MustNewConstMetric(jobLastRunDesc, prometheus.GaugeValue, float64(last.UnixMilli())/1000, job)
+		}
+	}
+
+	rows, accounts, err := c.aggregates(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(openAmountDesc, err)
 		return
@@ -132,26 +162,45 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(openAmountDesc, prometheus.GaugeValue, r.amount, string(r.currency), string(r.bucket))
 		ch <- prometheus.MustNewConstMetric(openInvoicesDesc, prometheus.GaugeValue, float64(r.invoices), string(r.currency), string(r.bucket))
 	}
+	seen := make(map[string]bool, len(accounts))
+	for _, a := range accounts {
+		label := matchers.MaskIBAN(a.AccountID)
+		if seen[label] {
+			label = a.AccountID // two accounts alike once masked: tell them apart
+		}
+		seen[label] = true
+		ch <- prometheus.MustNewConstMetric(lastStoredDesc, prometheus.GaugeValue, float64(a.LastStored.UnixMilli())/1000, label)
+		if !a.LastDate.IsZero() {
+			ch <- prometheus.MustNewConstMetric(lastDateDesc, prometheus.GaugeValue, float64(a.LastDate.Time().Unix()), label)
+		}
+	}
 }
 
-// openCash returns the open balances by currency and bucket, read at most
-// every CashEvery (and again when the day changes).
-func (c *Collector) openCash(ctx context.Context) ([]cashRow, error) {
+// aggregates returns the open balances by currency and bucket and the
+// accounts' activity, read at most every AggregateEvery (and again when
+// the day changes).
+func (c *Collector) aggregates(ctx context.Context) ([]cashRow, []ledger.AccountActivity, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.cfg.Now()
 	today := dunning.Today(now, c.cfg.Location)
-	if !c.cashAt.IsZero() && now.Sub(c.cashAt) < c.cfg.CashEvery && today == c.cashDate {
-		return c.cash, c.cashErr
+	if !c.readAt.IsZero() && now.Sub(c.readAt) < c.cfg.AggregateEvery && today == c.readDate {
+		return c.cash, c.accounts, c.readErr
 	}
+	c.readAt, c.readDate = now, today
+	c.cash, c.accounts, c.readErr = nil, nil, nil
 	balances, err := c.cfg.Store.OpenBalances(ctx, ledger.OpenBalanceFilter{})
-	c.cashAt, c.cashDate = now, today
 	if err != nil {
-		c.cash, c.cashErr = nil, err
-		return nil, err
+		c.readErr = err
+		return nil, nil, err
 	}
-	c.cash, c.cashErr = bucketCash(balances, today), nil
-	return c.cash, nil
+	accounts, err := c.cfg.Store.AccountActivity(ctx)
+	if err != nil {
+		c.readErr = err
+		return nil, nil, err
+	}
+	c.cash, c.accounts = bucketCash(balances, today), accounts
+	return c.cash, c.accounts, nil
 }
 
 // bucketCash sums open balances by currency and aged-balance bucket; every

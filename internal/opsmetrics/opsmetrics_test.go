@@ -1,6 +1,7 @@
 package opsmetrics
 
 import (
+	"context"
 	"maps"
 	"strings"
 	"testing"
@@ -73,8 +74,31 @@ func TestCollectorOnBothEngines(t *testing.T) {
 		if err := s.SetEndpointEnabled(ctx, "bi", false, ledger.Write[ledger.WebhookEndpoint]{Actor: "test", Reason: "410 Gone"}); err != nil {
 			t.Fatal(err)
 		}
+		// One statement of one account, to 2026-03-30.
+		e1 := &ledger.Entry{Index: 1, Amount: money(t, "EUR", "10.00"), Direction: ledger.Credit, Status: ledger.StatusBooked,
+			BookingDate: date("2026-03-30"), ValueDate: date("2026-03-30"), AcctSvcrRef: "R1"}
+		st := &ledger.Statement{Format: "camt.053.001.08", MessageID: "M1", StatementID: "S1", CreatedAt: date("2026-03-30").Time(),
+			Account: ledger.Account{IBAN: "FR7630006000011234567890189", Currency: "EUR"}, From: date("2026-03-30"), To: date("2026-03-30"), LastPage: true}
+		st.Totals.Add(e1)
+		if _, err := s.SaveStatementFile(ctx, ledger.StatementFile{Hash: strings.Repeat("a", 64), Name: "s.xml", Size: 1, Format: "camt.053.001.08",
+			Statements: []ledger.ParsedStatement{{Statement: st, Entries: []*ledger.Entry{e1}}}}, ledger.Write[ledger.StatementFileResult]{Actor: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RunExclusive(ctx, "dunning", "2026-03-31T08:00", func(context.Context) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
 		now := asOf.Time().Add(10 * time.Hour)
-		c := New(Config{Store: s, Now: func() time.Time { return now }})
+		c := New(Config{Store: s, Jobs: []string{"dunning", "never"}, Now: func() time.Time { return now }})
+		if got := value(t, c, "lettrage_job_last_run_timestamp_seconds", map[string]string{"job": "dunning"}); got < float64(time.Now().Add(-time.Hour).Unix()) {
+			t.Errorf("dunning last run at %v, want just now", got)
+		}
+		account := map[string]string{"account": "FR76…0189"}
+		if got := value(t, c, "lettrage_statement_last_date_timestamp_seconds", account); got != float64(date("2026-03-30").Time().Unix()) {
+			t.Errorf("last statement date = %v, want 2026-03-30", got)
+		}
+		if got := value(t, c, "lettrage_statement_last_stored_timestamp_seconds", account); got < float64(time.Now().Add(-time.Hour).Unix()) {
+			t.Errorf("last statement stored at %v, want just now", got)
+		}
 		want := `
 # HELP lettrage_invoices_open_amount Amount still open on open and partially paid invoices, in major units of the currency, by aged-balance bucket (days past due).
 # TYPE lettrage_invoices_open_amount gauge
@@ -103,7 +127,7 @@ lettrage_webhook_endpoint_enabled{endpoint="erp"} 1
 			t.Errorf("open EUR invoices 1–30 days late = %v, want 2", got)
 		}
 
-		// Within CashEvery the amounts are not read again; a day later
+		// Within AggregateEvery the amounts are not read again; a day later
 		// they are, and move to the next buckets.
 		if _, err := s.UpsertInvoices(ctx, ledger.InvoiceImport{Source: "test", Invoices: []ledger.Invoice{inv("G", "EUR", "1.00", "2026-03-30")}},
 			ledger.Write[ledger.ImportResult]{Actor: "test"}); err != nil {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -62,4 +63,16 @@ func (s *Store) RunExclusive(ctx context.Context, name, slot string, fn func(ctx
 		_, err := tx.Exec(ctx, `INSERT INTO job_runs (name, slot, finished_at) VALUES ($1, $2, $3)`, name, slot, now)
 		return translate(err, "record run of "+name+" for "+slot)
 	})
+}
+
+// LastRun implements ledger.Locker.
+func (s *Store) LastRun(ctx context.Context, name string) (time.Time, error) {
+	var last *time.Time
+	if err := s.pool.QueryRow(ctx, `SELECT max(finished_at) FROM job_runs WHERE name = $1`, name).Scan(&last); err != nil {
+		return time.Time{}, translate(err, "last run of "+name)
+	}
+	if last == nil {
+		return time.Time{}, nil
+	}
+	return last.UTC(), nil
 }

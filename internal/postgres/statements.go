@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/lettrage/lettrage/internal/ledger"
 )
@@ -251,4 +252,25 @@ func (s *Store) ListTransactions(ctx context.Context, f ledger.TransactionFilter
 		out = append(out, bt)
 	}
 	return out, translate(rows.Err(), "list transactions")
+}
+
+// AccountActivity implements ledger.StatementStore.
+func (s *Store) AccountActivity(ctx context.Context) ([]ledger.AccountActivity, error) {
+	rows, err := s.pool.Query(ctx, `SELECT account_id, count(*), max(created_at), max(to_date) FROM statements GROUP BY account_id ORDER BY account_id`)
+	if err != nil {
+		return nil, translate(err, "account activity")
+	}
+	defer rows.Close()
+	var out []ledger.AccountActivity
+	for rows.Next() {
+		var a ledger.AccountActivity
+		var last pgtype.Date
+		if err := rows.Scan(&a.AccountID, &a.Statements, &a.LastStored, &last); err != nil {
+			return nil, translate(err, "account activity")
+		}
+		a.LastStored = a.LastStored.UTC()
+		a.LastDate = fromDate(last)
+		out = append(out, a)
+	}
+	return out, translate(rows.Err(), "account activity")
 }

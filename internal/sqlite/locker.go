@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/lettrage/lettrage/internal/ledger"
 )
@@ -48,4 +49,16 @@ func (s *Store) RunExclusive(ctx context.Context, name, slot string, fn func(ctx
 		_, err := tx.ExecContext(ctx, `INSERT INTO job_runs (name, slot, finished_at) VALUES (?, ?, ?)`, name, slot, micros(now))
 		return translate(err, "record run of "+name+" for "+slot)
 	})
+}
+
+// LastRun implements ledger.Locker.
+func (s *Store) LastRun(ctx context.Context, name string) (time.Time, error) {
+	var last sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, `SELECT max(finished_at) FROM job_runs WHERE name = ?`, name).Scan(&last); err != nil {
+		return time.Time{}, translate(err, "last run of "+name)
+	}
+	if !last.Valid {
+		return time.Time{}, nil
+	}
+	return fromMicros(last.Int64), nil
 }

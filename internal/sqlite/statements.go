@@ -279,3 +279,27 @@ func (s *Store) ListTransactions(ctx context.Context, f ledger.TransactionFilter
 	}
 	return out, translate(rows.Err(), "list transactions")
 }
+
+// AccountActivity implements ledger.StatementStore.
+func (s *Store) AccountActivity(ctx context.Context) ([]ledger.AccountActivity, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT account_id, count(*), max(created_at), max(to_date) FROM statements GROUP BY account_id ORDER BY account_id`)
+	if err != nil {
+		return nil, translate(err, "account activity")
+	}
+	defer rows.Close()
+	var out []ledger.AccountActivity
+	for rows.Next() {
+		var a ledger.AccountActivity
+		var stored int64
+		var last sql.NullString
+		if err := rows.Scan(&a.AccountID, &a.Statements, &stored, &last); err != nil {
+			return nil, translate(err, "account activity")
+		}
+		a.LastStored = fromMicros(stored)
+		if a.LastDate, err = parseNullDate(last); err != nil {
+			return nil, fmt.Errorf("account activity of %s: %w", a.AccountID, err)
+		}
+		out = append(out, a)
+	}
+	return out, translate(rows.Err(), "account activity")
+}

@@ -12,6 +12,31 @@ import (
 )
 
 var lockerTests = []test{
+	{"Locker/LastRun", func(t *testing.T, s ledger.Store) {
+		ctx := t.Context()
+		last, err := s.LastRun(ctx, "report")
+		ok(t, err)
+		if !last.IsZero() {
+			t.Fatalf("LastRun before any run = %v, want zero", last)
+		}
+		before := time.Now().Add(-time.Minute)
+		for _, slot := range []string{"2026-11-03T08:00", "2026-11-04T08:00"} {
+			_, err := s.RunExclusive(ctx, "report", slot, func(context.Context) error { return nil })
+			ok(t, err)
+		}
+		// A run without a slot and a failed run are not recorded.
+		_, err = s.RunExclusive(ctx, "other", "", func(context.Context) error { return nil })
+		ok(t, err)
+		_, _ = s.RunExclusive(ctx, "other", "2026-11-05T08:00", func(context.Context) error { return errors.New("boom") })
+		last, err = s.LastRun(ctx, "report")
+		ok(t, err)
+		if last.Before(before) || last.After(time.Now().Add(time.Minute)) {
+			t.Fatalf("LastRun = %v, want just now", last)
+		}
+		if other, err := s.LastRun(ctx, "other"); err != nil || !other.IsZero() {
+			t.Fatalf("LastRun of a job never recorded = %v, %v; want zero", other, err)
+		}
+	}},
 	{"Locker/Exclusive", func(t *testing.T, s ledger.Store) { ExclusiveRuns(t, []ledger.Store{s}) }},
 	{"Locker/SlotRunsOnce", func(t *testing.T, s ledger.Store) {
 		ctx := t.Context()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/lettrage/lettrage/internal/ledger"
 )
@@ -23,6 +24,42 @@ func ingestedEvent(r ledger.StatementFileResult) ([]ledger.EventDraft, error) {
 }
 
 var statementTests = []test{
+	{"Statements/AccountActivity", func(t *testing.T, s ledger.Store) {
+		ctx := t.Context()
+		acts, err := s.AccountActivity(ctx)
+		ok(t, err)
+		if len(acts) != 0 {
+			t.Fatalf("activity of an empty store: %+v", acts)
+		}
+		before := time.Now().Add(-time.Minute)
+		other := statementOf("O1", credit("OREF", 100, day(12)))
+		other.Statement.Account.IBAN = "FR7630004000031234567890143"
+		other.Statement.To = day(12)
+		early := statementOf("S0", credit("EREF", 100, day(14)))
+		early.Statement.To = day(15)
+		for _, f := range []ledger.StatementFile{fileOf("a.xml", statementOf("S1", credit("REF1", 12000, day(3)))), fileOf("b.xml", other, early)} {
+			_, err := s.SaveStatementFile(ctx, f, ledger.Write[ledger.StatementFileResult]{Actor: "ingest"})
+			ok(t, err)
+		}
+		acts, err = s.AccountActivity(ctx)
+		ok(t, err)
+		if len(acts) != 2 {
+			t.Fatalf("activity %+v: want two accounts", acts)
+		}
+		want := map[string]struct {
+			n    int
+			last ledger.Date
+		}{testIBAN: {2, day(30)}, "FR7630004000031234567890143": {1, day(12)}}
+		for _, a := range acts {
+			w, found := want[a.AccountID]
+			if !found || a.Statements != w.n || a.LastDate != w.last || a.LastStored.Before(before) || a.LastStored.After(time.Now().Add(time.Minute)) {
+				t.Errorf("activity %+v, want %d statements, last date %s, stored just now", a, w.n, w.last)
+			}
+		}
+		if acts[0].AccountID > acts[1].AccountID {
+			t.Errorf("activity not in account order: %s, %s", acts[0].AccountID, acts[1].AccountID)
+		}
+	}},
 	{"Statements/SaveAndRead", func(t *testing.T, s ledger.Store) {
 		ctx := t.Context()
 		f := fileOf("a.xml",
