@@ -166,6 +166,13 @@ type benchDaemon struct {
 // retryDelays is not empty, webhooks.retry_delays (a YAML list).
 func startBenchDaemon(b *testing.B, database string, rcv *benchReceiver, rcvURL, retryDelays string) *benchDaemon {
 	b.Helper()
+	return startReplica(b, database, rcv, rcvURL, retryDelays, "", "")
+}
+
+// startReplica is startBenchDaemon on the data directory dataDir (a new
+// one when "") under the replica name replica ("" for the default).
+func startReplica(b *testing.B, database string, rcv *benchReceiver, rcvURL, retryDelays, dataDir, replica string) *benchDaemon {
+	b.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -174,22 +181,29 @@ func startBenchDaemon(b *testing.B, database string, rcv *benchReceiver, rcvURL,
 	ln.Close()
 	dir := b.TempDir()
 	d := &benchDaemon{addr: addr, dataDir: filepath.Join(dir, "data"), token: "bench-token-0123456789abcdef"}
+	if dataDir != "" {
+		d.dataDir = dataDir
+	}
 	retryLine := ""
 	if retryDelays != "" {
 		retryLine = "  retry_delays: " + retryDelays + "\n"
+	}
+	replicaLine := ""
+	if replica != "" {
+		replicaLine = "replica: " + replica + "\n"
 	}
 	cfg := fmt.Sprintf(`data_dir: %s
 listen: %s
 database: %q
 log_format: json
-webhooks:
+%swebhooks:
   allow_private_targets: true
 %s  endpoints:
     - name: erp
       url: %s
       secrets: [%q]
       events: ["*"]
-`, d.dataDir, addr, database, retryLine, rcvURL, rcv.secret.Text())
+`, d.dataDir, addr, database, replicaLine, retryLine, rcvURL, rcv.secret.Text())
 	cfgPath := filepath.Join(dir, "lettrage.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		b.Fatal(err)
@@ -487,4 +501,56 @@ func BenchmarkDaemonWebhookDrain(b *testing.B) {
 		b.ReportMetric(float64(want)/elapsed.Seconds(), "webhooks/s")
 		b.ReportMetric((d.metric(b, "process_cpu_seconds_total")-cpu0)*1000/float64(want), "daemon-cpu-ms/webhook")
 	})
+}
+
+// BenchmarkDaemonReplicas measures what several replicas on one PostgreSQL
+// database and one data directory do together: b.N statements of 100
+// credits dropped at once into the shared inbox, until every webhook
+// arrived, with 1, 2 and 3 replicas. Reported: statements/s, webhooks/s and
+// the CPU the replicas spent together per statement. On this 2-core
+// machine the replicas and PostgreSQL share the same cores, so the figures
+// show the coordination cost, not the gain of more machines.
+func BenchmarkDaemonReplicas(b *testing.B) {
+	for _, n := range []int{1, 2, 3} {
+		b.Run(fmt.Sprintf("replicas=%d", n), func(b *testing.B) {
+			database := pgtest.NewSchema(b, "the replica benchmark", "lt_bench")
+			rcv := newBenchReceiver()
+			srv := httptest.NewServer(rcv)
+			defer srv.Close()
+			shared := filepath.Join(b.TempDir(), "data")
+			var ds []*benchDaemon
+			for i := 1; i <= n; i++ {
+				ds = append(ds, startReplica(b, database, rcv, srv.URL, "", shared, fmt.Sprintf("replica-%d", i)))
+			}
+			c, err := NewPayCorpus(PayCorpusSpec{Seed: 5, Statements: b.N, CreditsPerStatement: sustainedCredits})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ds[0].importInvoices(b, c.Invoices)
+			drops := make([]func() time.Time, len(c.Statements))
+			for i, st := range c.Statements {
+				drops[i] = ds[0].stage(b, st)
+			}
+			cpu := func() float64 {
+				t := 0.0
+				for _, d := range ds {
+					t += d.metric(b, "process_cpu_seconds_total")
+				}
+				return t
+			}
+			cpu0 := cpu()
+			want := b.N * (2*sustainedCredits + 1)
+			b.ResetTimer()
+			start := time.Now()
+			for _, drop := range drops {
+				drop()
+			}
+			rcv.waitFor(b, 30*time.Minute, fmt.Sprintf("%d webhooks", want), func() bool { return rcv.total >= want })
+			elapsed := time.Since(start)
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "statements/s")
+			b.ReportMetric(float64(want)/elapsed.Seconds(), "webhooks/s")
+			b.ReportMetric((cpu()-cpu0)*1000/float64(b.N), "replicas-cpu-ms/op")
+		})
+	}
 }
