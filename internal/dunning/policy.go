@@ -52,6 +52,13 @@ type Scenario struct {
 	LateFees *LateFeeTerms
 }
 
+// Has reports whether the scenario has a stage with the given id.
+func (s Scenario) Has(id string) bool { return s.index(id) >= 0 }
+
+// ScenarioNames returns the names of the policy's scenarios, sorted: what
+// a scenario override may name.
+func (p Policy) ScenarioNames() []string { return sortedKeys(p.Scenarios) }
+
 // index returns the position of the stage with the given id, or -1.
 func (s Scenario) index(id string) int {
 	for i, st := range s.Stages {

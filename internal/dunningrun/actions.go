@@ -199,13 +199,15 @@ func (r *Runner) record(ctx context.Context, invoiceID string, on ledger.Date, a
 		if err := mutate(&st); err != nil {
 			return err
 		}
-		if rec.Scenario == "" {
-			sc, err := r.cfg.Policy.ScenarioFor(dunning.Case{Invoice: inv}.WithState(st))
-			if err != nil {
-				return err
-			}
-			rec.Scenario = sc.Name
+		cs, err := r.customerScenario(ctx, inv.CustomerID)
+		if err != nil {
+			return err
 		}
+		sc, err := r.cfg.Policy.ScenarioFor(dunning.Case{Invoice: inv, CustomerScenario: cs}.WithState(st))
+		if err != nil {
+			return err
+		}
+		rec.Scenario = sc.Name
 		for _, pl := range st.Plans {
 			for _, in := range pl.Installments {
 				if in.Amount.Currency != inv.Amount.Currency || in.Amount.Minor <= 0 || in.Due.IsZero() {
@@ -242,6 +244,9 @@ type View struct {
 	// History is every stored step, oldest first.
 	History       []ledger.DunningStep
 	CustomerHolds []dunning.CustomerHold
+	// CustomerScenario is the customer's scenario override, "" for none
+	// (the invoice's is State.Scenario).
+	CustomerScenario string
 	// Preview is the decision as of Today, not stored; nil when the
 	// invoice is not chased (another currency) or today is before the
 	// case's last change.
@@ -274,6 +279,7 @@ func (r *Runner) CaseView(ctx context.Context, invoiceID string) (View, error) {
 		return v, err
 	}
 	v.CustomerHolds = d.holds[inv.CustomerID]
+	v.CustomerScenario = d.scenarios[inv.CustomerID]
 	if inv.Amount.Currency == r.cfg.Policy.Currency && !v.State.AsOf.After(v.Today) {
 		c, _, err := r.buildCase(ctx, d, inv, v.Case, v.Today)
 		if err != nil {

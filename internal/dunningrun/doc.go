@@ -20,10 +20,13 @@
 // amount counts as still open), so a run for a past date replays what was
 // known then.
 //
-// Customer-wide holds (insolvency proceedings, manual holds) have no table
-// of their own: placing and lifting one appends a row to the journal
-// (entity type "dunning_customer_hold"), which is append-only and is read
-// back at each run.
+// Customer-wide holds (insolvency proceedings, manual holds) are rows of
+// the store's dunning holds (ledger.DunningStore.PlaceDunningHold,
+// LiftDunningHold), each change journaled in its transaction; each run
+// reads them all, past ones included (their days push the schedule back,
+// an insolvency forbids the indemnity for good). Scenario overrides: a
+// customer's is a row of its own (SetCustomerScenario), an invoice's lives
+// in its case state (SetInvoiceScenario); the next run follows them.
 //
 // Scheduler runs the runner on a robfig/cron/v3 schedule inside
 // ledger.Locker.RunExclusive, so that one replica runs each tick.

@@ -2,7 +2,6 @@ package dunningrun
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -11,69 +10,34 @@ import (
 	"github.com/lettrage/lettrage/internal/ledger"
 )
 
-// Journal vocabulary of customer holds.
-const (
-	holdEntity      = "dunning_customer_hold"
-	holdPlacedEvent = "dunning.customer_hold.placed"
-	holdLiftedEvent = "dunning.customer_hold.lifted"
-)
-
-// holdRecord is the journal's details of a hold placed or lifted.
-type holdRecord struct {
-	HoldID    string      `json:"hold_id"`
-	Kind      string      `json:"kind,omitempty"`
-	Since     ledger.Date `json:"since,omitzero"`
-	Until     ledger.Date `json:"until,omitzero"`
-	Published ledger.Date `json:"published,omitzero"`
-	Reason    string      `json:"reason,omitempty"`
-}
-
 func isNotFound(err error) bool { return errors.Is(err, ledger.ErrNotFound) }
 
-// loadCustomerHolds rebuilds the customer holds from the journal (one
-// customer, or all when customerID is ""), by customer, oldest first.
-func loadCustomerHolds(ctx context.Context, s ledger.AuditStore, customerID string) (map[string][]dunning.CustomerHold, error) {
-	type entry struct {
-		customer string
-		hold     dunning.CustomerHold
-	}
-	byID := map[string]*entry{}
-	var order []string
-	f := ledger.AuditFilter{EntityType: holdEntity, EntityID: customerID, Limit: pageSize}
+// holdOf is the machine's view of a stored hold: it ends on the earlier of
+// its planned end and the day it was lifted.
+func holdOf(h ledger.DunningHold) dunning.CustomerHold {
+	return dunning.CustomerHold{ID: h.ID, Kind: dunning.CustomerHoldKind(h.Kind), Since: h.Since, Until: h.End(), Reason: h.Note, Published: h.Published}
+}
+
+// loadCustomerHolds reads the customer holds, past and present (one
+// customer, or all when customerID is ""), by customer, oldest first. Past
+// holds matter too: the days they paused push the schedule back, and an
+// insolvency forbids the indemnity for good.
+func loadCustomerHolds(ctx context.Context, s ledger.DunningStore, customerID string) (map[string][]dunning.CustomerHold, error) {
+	out := map[string][]dunning.CustomerHold{}
+	f := ledger.DunningHoldFilter{CustomerID: customerID, Limit: pageSize}
 	for {
-		rows, err := s.ListAudit(ctx, f)
+		hs, err := s.ListDunningHolds(ctx, f)
 		if err != nil {
 			return nil, fmt.Errorf("customer holds: %w", err)
 		}
-		for _, row := range rows {
-			var rec holdRecord
-			if err := json.Unmarshal(row.Details, &rec); err != nil || rec.HoldID == "" {
-				return nil, fmt.Errorf("customer hold journal row %d: unreadable details: %v", row.Seq, err)
-			}
-			switch row.Action {
-			case holdPlacedEvent:
-				if byID[rec.HoldID] == nil {
-					order = append(order, rec.HoldID)
-				}
-				byID[rec.HoldID] = &entry{customer: row.EntityID, hold: dunning.CustomerHold{ID: rec.HoldID, Kind: dunning.CustomerHoldKind(rec.Kind),
-					Since: rec.Since, Until: rec.Until, Reason: rec.Reason, Published: rec.Published}}
-			case holdLiftedEvent:
-				if e := byID[rec.HoldID]; e != nil {
-					e.hold.Until = rec.Until
-				}
-			}
+		for _, h := range hs {
+			out[h.CustomerID] = append(out[h.CustomerID], holdOf(h))
 		}
-		if len(rows) < pageSize {
-			break
+		if len(hs) < pageSize {
+			return out, nil
 		}
-		f.AfterSeq = rows[len(rows)-1].Seq
+		f.After = hs[len(hs)-1].ID
 	}
-	out := map[string][]dunning.CustomerHold{}
-	for _, id := range order {
-		e := byID[id]
-		out[e.customer] = append(out[e.customer], e.hold)
-	}
-	return out, nil
 }
 
 // CustomerHoldInput places a customer-wide hold.
@@ -88,10 +52,10 @@ type CustomerHoldInput struct {
 	Reason    string
 }
 
-// PlaceCustomerHold records a hold on every invoice of a customer, then
-// evaluates the customer's invoices as of its first day (pausing their
-// cases, each with its event). Insolvency holds also forbid the 40 €
-// indemnity in every later letter and closing.
+// PlaceCustomerHold stores a hold on every invoice of a customer (with its
+// journal row), then evaluates the customer's invoices as of its first day
+// (pausing their cases, each with its event). Insolvency holds also forbid
+// the 40 € indemnity in every later letter and closing.
 func (r *Runner) PlaceCustomerHold(ctx context.Context, customerID string, in CustomerHoldInput, actor string) (dunning.CustomerHold, Report, error) {
 	if in.Kind != dunning.HoldInsolvency && in.Kind != dunning.HoldManual {
 		return dunning.CustomerHold{}, Report{}, fmt.Errorf("hold kind %q, want insolvency or manual: %w", in.Kind, ledger.ErrInvalid)
@@ -102,50 +66,58 @@ func (r *Runner) PlaceCustomerHold(ctx context.Context, customerID string, in Cu
 	if !in.Until.IsZero() && !in.Until.After(in.Since) {
 		return dunning.CustomerHold{}, Report{}, fmt.Errorf("hold until %s, want after %s: %w", in.Until, in.Since, ledger.ErrInvalid)
 	}
-	if _, err := r.cfg.Store.GetCustomer(ctx, customerID); err != nil {
-		return dunning.CustomerHold{}, Report{}, fmt.Errorf("customer %s: %w", customerID, err)
-	}
-	h := dunning.CustomerHold{ID: ledger.NewID(r.cfg.Clock()), Kind: in.Kind, Since: in.Since, Until: in.Until, Reason: in.Reason, Published: in.Published}
-	det, _ := json.Marshal(holdRecord{HoldID: h.ID, Kind: string(h.Kind), Since: h.Since, Until: h.Until, Published: h.Published, Reason: h.Reason})
-	if _, err := r.cfg.Store.AppendAudit(ctx, ledger.AuditRecord{Actor: actor, Action: holdPlacedEvent, EntityType: holdEntity,
-		EntityID: customerID, Reason: orText(in.Reason, "customer hold ("+string(in.Kind)+")"), Details: det}); err != nil {
-		return h, Report{}, fmt.Errorf("record customer hold: %w", err)
+	stored, err := r.cfg.Store.PlaceDunningHold(ctx, ledger.DunningHold{CustomerID: customerID, Kind: string(in.Kind), Note: in.Reason,
+		Since: in.Since, Until: in.Until, Published: in.Published},
+		ledger.Write[ledger.DunningHold]{Actor: actor, Reason: orText(in.Reason, "customer hold ("+string(in.Kind)+")")})
+	if err != nil {
+		return dunning.CustomerHold{}, Report{}, fmt.Errorf("customer %s: place hold: %w", customerID, err)
 	}
 	rep, err := r.evaluateCustomer(ctx, customerID, in.Since, actor)
-	return h, rep, err
+	return holdOf(stored), rep, err
 }
 
-// LiftCustomerHolds ends every hold of the customer in force on day on
-// (today when zero) and evaluates its invoices as of that day, resuming
-// their cases. ErrNotFound when the customer has no hold in force.
+// LiftCustomerHolds lifts every hold of the customer not ended by day on
+// (today when zero; a hold starting later is lifted on its first day) and
+// evaluates its invoices as of that day, resuming their cases. ErrNotFound
+// when the customer has no such hold.
 func (r *Runner) LiftCustomerHolds(ctx context.Context, customerID string, on ledger.Date, reason, actor string) ([]dunning.CustomerHold, Report, error) {
 	if on.IsZero() {
 		on = r.Today()
 	}
-	holds, err := loadCustomerHolds(ctx, r.cfg.Store, customerID)
-	if err != nil {
-		return nil, Report{}, err
+	var active []ledger.DunningHold
+	f := ledger.DunningHoldFilter{CustomerID: customerID, Active: true, On: on, Limit: pageSize}
+	for {
+		hs, err := r.cfg.Store.ListDunningHolds(ctx, f)
+		if err != nil {
+			return nil, Report{}, fmt.Errorf("customer %s: holds: %w", customerID, err)
+		}
+		active = append(active, hs...)
+		if len(hs) < pageSize {
+			break
+		}
+		f.After = hs[len(hs)-1].ID
 	}
-	var lifted []dunning.CustomerHold
-	for _, h := range holds[customerID] {
-		if !h.Until.IsZero() && !h.Until.After(on) {
-			continue // over already
-		}
-		if on.Before(h.Since) {
-			on = h.Since
-		}
-		h.Until = on
-		det, _ := json.Marshal(holdRecord{HoldID: h.ID, Kind: string(h.Kind), Until: on, Reason: reason})
-		if _, err := r.cfg.Store.AppendAudit(ctx, ledger.AuditRecord{Actor: actor, Action: holdLiftedEvent, EntityType: holdEntity,
-			EntityID: customerID, Reason: orText(reason, "customer hold lifted"), Details: det}); err != nil {
-			return lifted, Report{}, fmt.Errorf("record customer hold lifted: %w", err)
-		}
-		lifted = append(lifted, h)
-	}
-	if len(lifted) == 0 {
+	if len(active) == 0 {
 		return nil, Report{}, fmt.Errorf("customer %s has no hold in force on %s: %w", customerID, on, ledger.ErrNotFound)
 	}
-	rep, err := r.evaluateCustomer(ctx, customerID, on, actor)
+	var lifted []dunning.CustomerHold
+	evalOn := on
+	w := ledger.Write[ledger.DunningHold]{Actor: actor, Reason: reason}
+	for _, h := range active {
+		liftOn := on
+		if liftOn.Before(h.Since) {
+			liftOn = h.Since
+		}
+		if liftOn.After(evalOn) {
+			evalOn = liftOn
+		}
+		out, err := r.cfg.Store.LiftDunningHold(ctx, h.ID, liftOn, w)
+		if err != nil {
+			return lifted, Report{}, fmt.Errorf("customer %s: lift hold %s: %w", customerID, h.ID, err)
+		}
+		lifted = append(lifted, holdOf(out))
+	}
+	rep, err := r.evaluateCustomer(ctx, customerID, evalOn, actor)
 	return lifted, rep, err
 }
 

@@ -11,10 +11,12 @@ import (
 )
 
 // runData is what a run reads once for every invoice: the unmatched
-// credits, the customer holds and the customers seen so far.
+// credits, the customer holds and scenario overrides, and the customers
+// seen so far.
 type runData struct {
 	credits   []credit
 	holds     map[string][]dunning.CustomerHold
+	scenarios map[string]string
 	customers map[string]payerKeys
 }
 
@@ -32,11 +34,15 @@ type payerKeys struct {
 	names map[string]bool
 }
 
-// loadRunData reads the unmatched credits and the customer holds.
+// loadRunData reads the unmatched credits, the customer holds and the
+// customers' scenario overrides.
 func (r *Runner) loadRunData(ctx context.Context) (*runData, error) {
 	d := &runData{customers: map[string]payerKeys{}}
 	var err error
 	if d.holds, err = loadCustomerHolds(ctx, r.cfg.Store, ""); err != nil {
+		return nil, err
+	}
+	if d.scenarios, err = loadCustomerScenarios(ctx, r.cfg.Store); err != nil {
 		return nil, err
 	}
 	after := ""
@@ -137,6 +143,7 @@ func (r *Runner) buildCase(ctx context.Context, d *runData, inv ledger.Invoice, 
 	}
 	c := dunning.Case{Invoice: inv}.WithState(st)
 	c.CustomerHolds = d.holds[inv.CustomerID]
+	c.CustomerScenario = d.scenarios[inv.CustomerID]
 	ms, err := r.cfg.Store.ListMatches(ctx, ledger.MatchFilter{InvoiceID: inv.ID})
 	if err != nil {
 		return c, st, fmt.Errorf("matches of %s: %w", inv.ID, err)

@@ -2,6 +2,7 @@ package dunningrun
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"sync"
 	"testing"
@@ -299,6 +300,15 @@ func TestInsolvencyHold(t *testing.T) {
 		holds, err := r.CustomerHolds(t.Context(), "C5")
 		if err != nil || len(holds) != 1 || holds[0].Until != day("2026-04-13") || holds[0].Kind != "insolvency" {
 			t.Fatalf("holds %+v %v", holds, err)
+		}
+		// The hold is a row of its own, lifted once.
+		stored, err := s.GetDunningHold(t.Context(), holds[0].ID)
+		if err != nil || stored.LiftedOn != day("2026-04-13") || stored.LiftedBy != "erp" || stored.LiftNote != "plan de continuation" ||
+			stored.Note != "redressement judiciaire" || stored.PlacedBy != "erp" {
+			t.Fatalf("stored hold %+v %v", stored, err)
+		}
+		if _, _, err := r.LiftCustomerHolds(t.Context(), "C5", day("2026-04-20"), "", "erp"); !errors.Is(err, ledger.ErrNotFound) {
+			t.Fatalf("lifting again: %v", err)
 		}
 	})
 }

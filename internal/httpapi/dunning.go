@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/lettrage/lettrage/internal/dunning"
@@ -90,9 +92,13 @@ type dunningFileJSON struct {
 	Disputes      []dunning.Dispute     `json:"disputes"`
 	Plans         []dunning.PaymentPlan `json:"plans"`
 	CustomerHolds []customerHoldJSON    `json:"customer_holds"`
-	History       []dunningStepJSON     `json:"history"`
-	Today         ledger.Date           `json:"today"`
-	Preview       *previewJSON          `json:"preview"`
+	// ScenarioOverride and CustomerScenario are the invoice's and the
+	// customer's scenario overrides (nil: none).
+	ScenarioOverride *string           `json:"scenario_override"`
+	CustomerScenario *string           `json:"customer_scenario"`
+	History          []dunningStepJSON `json:"history"`
+	Today            ledger.Date       `json:"today"`
+	Preview          *previewJSON      `json:"preview"`
 }
 
 func datePtr(d ledger.Date) *ledger.Date {
@@ -149,7 +155,8 @@ func (a *api) invoiceDunning(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := dunningFileJSON{Invoice: invoiceOf(&v.Invoice), Stages: v.State.History, Disputes: v.State.Disputes, Plans: v.State.Plans,
-		CustomerHolds: holdsOf(v.CustomerHolds), History: make([]dunningStepJSON, 0, len(v.History)), Today: v.Today}
+		CustomerHolds: holdsOf(v.CustomerHolds), ScenarioOverride: strPtr(v.State.Scenario), CustomerScenario: strPtr(v.CustomerScenario),
+		History: make([]dunningStepJSON, 0, len(v.History)), Today: v.Today}
 	if out.Stages == nil {
 		out.Stages = []dunning.StageEntry{}
 	}
@@ -432,5 +439,73 @@ func (a *api) liftCustomerHolds(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"lifted": holdsOf(hs), "steps": linesOf(rep.Steps)})
+	return nil
+}
+
+// scenarioInputJSON is the body of the scenario override routes.
+type scenarioInputJSON struct {
+	// Scenario is a name of the policy's scenarios, or "" to clear.
+	Scenario *string `json:"scenario"`
+	Reason   string  `json:"reason"`
+}
+
+// scenarioInput reads and checks a scenario override body: the name must be
+// one of the policy's scenarios (422 invalid, with the names in details).
+func (a *api) scenarioInput(r *http.Request) (scenarioInputJSON, error) {
+	var in scenarioInputJSON
+	if err := decodeJSON(r, &in, false); err != nil {
+		return in, err
+	}
+	if in.Scenario == nil {
+		return in, badRequest("request body: field scenario is required (a scenario name, or \"\" to clear)")
+	}
+	names := a.dunning.Policy().ScenarioNames()
+	if *in.Scenario != "" && !slices.Contains(names, *in.Scenario) {
+		return in, &requestError{kind: ledger.ErrInvalid, msg: fmt.Sprintf("scenario %q is not in the dunning policy", *in.Scenario),
+			details: map[string]any{"scenarios": names}}
+	}
+	return in, nil
+}
+
+// setCustomerScenario sets or clears a customer's scenario override: its
+// invoices follow it from the next run (an invoice's own override wins).
+func (a *api) setCustomerScenario(w http.ResponseWriter, r *http.Request) error {
+	if err := a.needDunning(); err != nil {
+		return err
+	}
+	in, err := a.scenarioInput(r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	ch, err := a.dunning.SetCustomerScenario(r.Context(), id, *in.Scenario, in.Reason, actorOf(r))
+	if err != nil {
+		return err
+	}
+	cases := ch.Cases
+	if cases == nil {
+		cases = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"customer_id": id, "scenario": strPtr(ch.Scenario), "previous": strPtr(ch.Previous), "cases": cases})
+	return nil
+}
+
+// setInvoiceScenario sets or clears an invoice's scenario override, a step
+// of its case; the next run follows it.
+func (a *api) setInvoiceScenario(w http.ResponseWriter, r *http.Request) error {
+	if err := a.needDunning(); err != nil {
+		return err
+	}
+	in, err := a.scenarioInput(r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	ch, err := a.dunning.SetInvoiceScenario(r.Context(), id, *in.Scenario, in.Reason, actorOf(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"invoice_id": id, "scenario": strPtr(ch.Scenario), "previous": strPtr(ch.Previous),
+		"effective": ch.Effective})
 	return nil
 }

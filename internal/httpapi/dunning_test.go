@@ -153,3 +153,91 @@ func testDunning(t *testing.T, open opener) {
 	bare := setup(t, open)
 	bare.get("/v1/invoices/F-1/dunning").wantError(t, http.StatusServiceUnavailable, "unavailable")
 }
+
+func testDunningScenario(t *testing.T, open opener) {
+	e := setup(t, open, withDunning(t)) // today: 2026-11-20
+	e.importInvoices(invoicesCSV)
+	put := func(path, body string) answer { return e.do(http.MethodPut, path, tokenRW, "application/json", body) }
+	// F-3 (C2, due 2026-12-01) is not chased yet: when its first stage is
+	// due says which scenario it follows.
+	nextDue := func() (string, string) {
+		t.Helper()
+		var file dunningFileJSON
+		e.get("/v1/invoices/F-3/dunning").want(t, http.StatusOK).decode(t, &file)
+		if file.Preview == nil || file.Preview.NextDue == nil {
+			t.Fatalf("file of F-3 = %+v", file)
+		}
+		return file.Preview.Scenario, file.Preview.NextDue.String()
+	}
+	if sc, due := nextDue(); sc != "standard" || due != "2026-11-28" {
+		t.Fatalf("F-3 by its segment: %s, first stage %s", sc, due)
+	}
+
+	var cust struct {
+		CustomerID string   `json:"customer_id"`
+		Scenario   *string  `json:"scenario"`
+		Previous   *string  `json:"previous"`
+		Cases      []string `json:"cases"`
+	}
+	put("/v1/customers/C2/dunning/scenario", `{"scenario":"risky","reason":"late twice"}`).want(t, http.StatusOK).decode(t, &cust)
+	if cust.CustomerID != "C2" || cust.Scenario == nil || *cust.Scenario != "risky" || cust.Previous != nil || cust.Cases == nil {
+		t.Fatalf("customer override %+v", cust)
+	}
+	if sc, due := nextDue(); sc != "risky" || due != "2026-11-24" {
+		t.Fatalf("F-3 by its customer's override: %s, first stage %s", sc, due)
+	}
+
+	var inv struct {
+		InvoiceID string  `json:"invoice_id"`
+		Scenario  *string `json:"scenario"`
+		Previous  *string `json:"previous"`
+		Effective string  `json:"effective"`
+	}
+	put("/v1/invoices/F-3/dunning/scenario", `{"scenario":"strategic","reason":"key account"}`).want(t, http.StatusOK).decode(t, &inv)
+	if inv.InvoiceID != "F-3" || inv.Scenario == nil || *inv.Scenario != "strategic" || inv.Previous != nil || inv.Effective != "strategic" {
+		t.Fatalf("invoice override %+v", inv)
+	}
+	if sc, due := nextDue(); sc != "strategic" || due != "2026-11-26" {
+		t.Fatalf("F-3 by its own override: %s, first stage %s", sc, due)
+	}
+	var file dunningFileJSON
+	e.get("/v1/invoices/F-3/dunning").want(t, http.StatusOK).decode(t, &file)
+	if file.ScenarioOverride == nil || *file.ScenarioOverride != "strategic" || file.CustomerScenario == nil || *file.CustomerScenario != "risky" {
+		t.Errorf("overrides in the file: invoice %v, customer %v", file.ScenarioOverride, file.CustomerScenario)
+	}
+	if file.Case == nil || file.Case.Scenario != "strategic" || len(file.History) != 1 || file.History[0].Action != "scenario_set" ||
+		file.History[0].Reason != "key account" || file.History[0].Actor != actorRW {
+		t.Fatalf("file after the override: case %+v, history %+v", file.Case, file.History)
+	}
+
+	// Refusals.
+	er := put("/v1/invoices/F-3/dunning/scenario", `{"scenario":"harsh"}`).wantError(t, http.StatusUnprocessableEntity, "invalid")
+	if det, _ := er.Details.(map[string]any); det == nil || !reflect.DeepEqual(det["scenarios"], []any{"public_sector", "risky", "standard", "strategic"}) {
+		t.Errorf("details of an unknown scenario: %v", er.Details)
+	}
+	put("/v1/customers/C2/dunning/scenario", `{"scenario":"harsh"}`).wantError(t, http.StatusUnprocessableEntity, "invalid")
+	put("/v1/customers/C2/dunning/scenario", `{"reason":"no name"}`).wantError(t, http.StatusBadRequest, "bad_request")
+	put("/v1/customers/C2/dunning/scenario", `{"scenario":"risky","until":"2027-01-01"}`).wantError(t, http.StatusBadRequest, "bad_request")
+	put("/v1/customers/C2/dunning/scenario", ``).wantError(t, http.StatusBadRequest, "bad_request")
+	put("/v1/customers/NOPE/dunning/scenario", `{"scenario":"risky"}`).wantError(t, http.StatusNotFound, "not_found")
+	put("/v1/invoices/NOPE/dunning/scenario", `{"scenario":"risky"}`).wantError(t, http.StatusNotFound, "not_found")
+	e.do(http.MethodPut, "/v1/invoices/F-3/dunning/scenario", tokenRO, "application/json", `{"scenario":"risky"}`).
+		wantError(t, http.StatusForbidden, "forbidden")
+
+	// Clearing: the invoice follows its customer's again, then its segment's.
+	put("/v1/invoices/F-3/dunning/scenario", `{"scenario":""}`).want(t, http.StatusOK).decode(t, &inv)
+	if inv.Scenario != nil || inv.Previous == nil || *inv.Previous != "strategic" || inv.Effective != "risky" {
+		t.Fatalf("invoice override cleared %+v", inv)
+	}
+	put("/v1/customers/C2/dunning/scenario", `{"scenario":""}`).want(t, http.StatusOK).decode(t, &cust)
+	if cust.Scenario != nil || cust.Previous == nil || *cust.Previous != "risky" || !reflect.DeepEqual(cust.Cases, []string{"F-3"}) {
+		t.Fatalf("customer override cleared %+v", cust)
+	}
+	if sc, due := nextDue(); sc != "standard" || due != "2026-11-28" {
+		t.Fatalf("F-3 with no override: %s, first stage %s", sc, due)
+	}
+	journal, err := e.store.ListAudit(t.Context(), ledger.AuditFilter{EntityType: "dunning_customer_scenario", EntityID: "C2"})
+	if err != nil || len(journal) != 2 || journal[0].Reason != "late twice" || journal[0].Actor != actorRW {
+		t.Errorf("journal of C2's scenario: %+v", journal)
+	}
+}

@@ -61,6 +61,8 @@ func routes() []route {
 		{pattern: "GET /v1/customers/{id}/dunning/holds", scope: scopeRead, handle: (*api).customerHolds},
 		{pattern: "POST /v1/customers/{id}/dunning/holds", scope: scopeWrite, handle: (*api).placeCustomerHold},
 		{pattern: "POST /v1/customers/{id}/dunning/holds/lift", scope: scopeWrite, handle: (*api).liftCustomerHolds},
+		{pattern: "PUT /v1/customers/{id}/dunning/scenario", scope: scopeWrite, handle: (*api).setCustomerScenario},
+		{pattern: "PUT /v1/invoices/{id}/dunning/scenario", scope: scopeWrite, handle: (*api).setInvoiceScenario},
 
 		{pattern: "GET /v1/webhooks/deliveries", scope: scopeRead, handle: (*api).listDeliveries},
 		{pattern: "POST /v1/webhooks/{delivery}/replay", scope: scopeWrite, handle: (*api).replayDelivery},

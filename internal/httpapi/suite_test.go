@@ -39,6 +39,7 @@ var suite = []struct {
 	{"AgingCSV", testAgingCSV},
 	{"AgingParameters", testAgingParameters},
 	{"Dunning", testDunning},
+	{"DunningScenario", testDunningScenario},
 	{"WebhookDeadLetters", testWebhookDeadLetters},
 	{"WebhookEndpoints", testWebhookEndpoints},
 	{"Readiness", testReadiness},

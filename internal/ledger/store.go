@@ -329,6 +329,33 @@ type DunningStore interface {
 	// DunningHistory returns every step of an invoice's case, oldest first;
 	// empty when it has none.
 	DunningHistory(ctx context.Context, invoiceID string) ([]DunningStep, error)
+
+	// PlaceDunningHold stores a customer-wide hold with its journal row
+	// (action "dunning.customer_hold.placed"); the store sets ID, PlacedAt
+	// and PlacedBy (w.Actor). ErrNotFound for an unknown customer;
+	// ErrInvalid without a kind or a first day, or with Until not after
+	// Since.
+	PlaceDunningHold(ctx context.Context, h DunningHold, w Write[DunningHold]) (DunningHold, error)
+	// LiftDunningHold ends a hold from day on (its first day no longer
+	// held) with its journal row ("dunning.customer_hold.lifted"); LiftedBy
+	// is w.Actor and LiftNote w.Reason (the journal row says "customer hold
+	// lifted" when it is empty). ErrNotFound for an unknown hold;
+	// ErrConflict when it was lifted already; ErrInvalid when on is zero or
+	// before the hold's first day.
+	LiftDunningHold(ctx context.Context, id string, on Date, w Write[DunningHold]) (DunningHold, error)
+	// GetDunningHold returns a hold; ErrNotFound.
+	GetDunningHold(ctx context.Context, id string) (DunningHold, error)
+	// ListDunningHolds lists holds in id (placement) order.
+	ListDunningHolds(ctx context.Context, f DunningHoldFilter) ([]DunningHold, error)
+
+	// SetCustomerScenario sets (scenario not "") or clears (scenario "")
+	// a customer's dunning scenario override, with its journal row
+	// ("dunning.customer_scenario.set" or ".cleared"); the reason is
+	// w.Reason. The store does not know the policy: the caller checks the
+	// name. ErrNotFound for an unknown customer.
+	SetCustomerScenario(ctx context.Context, customerID, scenario string, w Write[CustomerScenarioChange]) (CustomerScenarioChange, error)
+	// ListCustomerScenarios lists the overrides in customer id order.
+	ListCustomerScenarios(ctx context.Context, f CustomerScenarioFilter) ([]CustomerScenario, error)
 }
 
 // DunningFilter selects dunning cases. Zero fields do not filter.

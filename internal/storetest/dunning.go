@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/lettrage/lettrage/internal/ledger"
@@ -73,6 +74,146 @@ var dunningTests = []test{
 		journal, err := s.ListAudit(ctx, ledger.AuditFilter{InvoiceID: "A"})
 		ok(t, err)
 		if len(journal) != 3 || journal[2].Action != "dunning.transition" {
+			t.Fatalf("journal %+v", journal)
+		}
+	}},
+}
+
+var dunningHoldTests = []test{
+	{"Dunning/CustomerHolds", func(t *testing.T, s ledger.Store) {
+		ctx := t.Context()
+		importInvoices(t, s, invoice("A", 10000))
+		w := ledger.Write[ledger.DunningHold]{Actor: "credit", Reason: "redressement judiciaire"}
+		_, err := s.PlaceDunningHold(ctx, ledger.DunningHold{CustomerID: "NOPE", Kind: "manual", Since: day(10)}, w)
+		wantErr(t, err, ledger.ErrNotFound, "hold of an unknown customer")
+		_, err = s.PlaceDunningHold(ctx, ledger.DunningHold{CustomerID: "C1", Since: day(10)}, w)
+		wantErr(t, err, ledger.ErrInvalid, "hold without a kind")
+		_, err = s.PlaceDunningHold(ctx, ledger.DunningHold{CustomerID: "C1", Kind: "manual"}, w)
+		wantErr(t, err, ledger.ErrInvalid, "hold without a first day")
+		_, err = s.PlaceDunningHold(ctx, ledger.DunningHold{CustomerID: "C1", Kind: "manual", Since: day(10), Until: day(10)}, w)
+		wantErr(t, err, ledger.ErrInvalid, "hold ending on its first day")
+
+		ins, err := s.PlaceDunningHold(ctx, ledger.DunningHold{CustomerID: "C1", Kind: "insolvency", Note: "RJ", Since: day(10), Published: day(12)}, w)
+		ok(t, err)
+		if ins.ID == "" || ins.PlacedBy != "credit" || ins.PlacedAt.IsZero() || ins.Lifted() || !ins.End().IsZero() {
+			t.Fatalf("placed %+v", ins)
+		}
+		man, err := s.PlaceDunningHold(ctx, ledger.DunningHold{CustomerID: "C1", Kind: "manual", Since: day(11), Until: day(20)},
+			ledger.Write[ledger.DunningHold]{Actor: "credit"})
+		ok(t, err)
+		got, err := s.GetDunningHold(ctx, ins.ID)
+		ok(t, err)
+		if got.Kind != "insolvency" || got.Note != "RJ" || got.Since != day(10) || got.Published != day(12) || !got.Until.IsZero() ||
+			!got.PlacedAt.Equal(ins.PlacedAt) || got.CustomerID != "C1" {
+			t.Fatalf("stored hold %+v, placed %+v", got, ins)
+		}
+		_, err = s.GetDunningHold(ctx, "nope")
+		wantErr(t, err, ledger.ErrNotFound, "unknown hold")
+
+		// Listing: all, active, active on a day (the manual hold ends on day 20).
+		ids := func(hs []ledger.DunningHold) string {
+			var out []string
+			for _, h := range hs {
+				out = append(out, h.ID)
+			}
+			return strings.Join(out, ",")
+		}
+		all, err := s.ListDunningHolds(ctx, ledger.DunningHoldFilter{CustomerID: "C1"})
+		ok(t, err)
+		if ids(all) != ins.ID+","+man.ID {
+			t.Fatalf("holds of C1: %+v", all)
+		}
+		onDay25, err := s.ListDunningHolds(ctx, ledger.DunningHoldFilter{Active: true, On: day(25)})
+		ok(t, err)
+		if ids(onDay25) != ins.ID {
+			t.Fatalf("active on day 25: %+v", onDay25)
+		}
+		page, err := s.ListDunningHolds(ctx, ledger.DunningHoldFilter{After: ins.ID, Limit: 1})
+		ok(t, err)
+		if ids(page) != man.ID {
+			t.Fatalf("page after %s: %+v", ins.ID, page)
+		}
+
+		lw := ledger.Write[ledger.DunningHold]{Actor: "credit", Reason: "plan de continuation"}
+		_, err = s.LiftDunningHold(ctx, "nope", day(30), lw)
+		wantErr(t, err, ledger.ErrNotFound, "lift an unknown hold")
+		_, err = s.LiftDunningHold(ctx, ins.ID, day(9), lw)
+		wantErr(t, err, ledger.ErrInvalid, "lift before the first day")
+		_, err = s.LiftDunningHold(ctx, ins.ID, ledger.Date{}, lw)
+		wantErr(t, err, ledger.ErrInvalid, "lift without a day")
+		lifted, err := s.LiftDunningHold(ctx, ins.ID, day(30), lw)
+		ok(t, err)
+		if !lifted.Lifted() || lifted.LiftedOn != day(30) || lifted.LiftedBy != "credit" || lifted.LiftNote != "plan de continuation" ||
+			lifted.LiftedAt.IsZero() || lifted.End() != day(30) {
+			t.Fatalf("lifted %+v", lifted)
+		}
+		_, err = s.LiftDunningHold(ctx, ins.ID, day(31), lw)
+		wantErr(t, err, ledger.ErrConflict, "lift twice")
+		got, err = s.GetDunningHold(ctx, ins.ID)
+		ok(t, err)
+		if got.LiftedOn != day(30) || !got.LiftedAt.Equal(lifted.LiftedAt) || got.Kind != "insolvency" {
+			t.Fatalf("stored after lift %+v", got)
+		}
+		active, err := s.ListDunningHolds(ctx, ledger.DunningHoldFilter{CustomerID: "C1", Active: true})
+		ok(t, err)
+		if ids(active) != man.ID {
+			t.Fatalf("active holds of C1 after the lift: %+v", active)
+		}
+		all, err = s.ListDunningHolds(ctx, ledger.DunningHoldFilter{CustomerID: "C1"})
+		ok(t, err)
+		if len(all) != 2 {
+			t.Fatalf("all holds after the lift: %+v", all)
+		}
+
+		// Each change is journaled, in the form the hold entity always had.
+		journal, err := s.ListAudit(ctx, ledger.AuditFilter{EntityType: "dunning_customer_hold", EntityID: "C1"})
+		ok(t, err)
+		if len(journal) != 3 || journal[0].Action != "dunning.customer_hold.placed" || journal[2].Action != "dunning.customer_hold.lifted" ||
+			journal[0].Reason != "redressement judiciaire" || journal[2].Actor != "credit" {
+			t.Fatalf("journal %+v", journal)
+		}
+		var det map[string]string
+		ok(t, json.Unmarshal(journal[2].Details, &det))
+		if det["hold_id"] != ins.ID || det["until"] != day(30).String() {
+			t.Fatalf("lift journal details %s", journal[2].Details)
+		}
+	}},
+	{"Dunning/CustomerScenarios", func(t *testing.T, s ledger.Store) {
+		ctx := t.Context()
+		importInvoices(t, s, invoice("A", 10000))
+		w := ledger.Write[ledger.CustomerScenarioChange]{Actor: "credit", Reason: "public buyer"}
+		_, err := s.SetCustomerScenario(ctx, "NOPE", "public_sector", w)
+		wantErr(t, err, ledger.ErrNotFound, "scenario of an unknown customer")
+		ch, err := s.SetCustomerScenario(ctx, "C1", "public_sector", w)
+		ok(t, err)
+		if ch.Previous != "" || ch.Scenario != "public_sector" {
+			t.Fatalf("first set %+v", ch)
+		}
+		ch, err = s.SetCustomerScenario(ctx, "C1", "risky", ledger.Write[ledger.CustomerScenarioChange]{Actor: "boss", Reason: "late twice"})
+		ok(t, err)
+		if ch.Previous != "public_sector" || ch.Scenario != "risky" {
+			t.Fatalf("second set %+v", ch)
+		}
+		list, err := s.ListCustomerScenarios(ctx, ledger.CustomerScenarioFilter{})
+		ok(t, err)
+		if len(list) != 1 || list[0].CustomerID != "C1" || list[0].Scenario != "risky" || list[0].SetBy != "boss" || list[0].Reason != "late twice" ||
+			list[0].SetAt.IsZero() {
+			t.Fatalf("overrides %+v", list)
+		}
+		ch, err = s.SetCustomerScenario(ctx, "C1", "", w)
+		ok(t, err)
+		if ch.Previous != "risky" || ch.Scenario != "" {
+			t.Fatalf("clear %+v", ch)
+		}
+		list, err = s.ListCustomerScenarios(ctx, ledger.CustomerScenarioFilter{CustomerID: "C1"})
+		ok(t, err)
+		if len(list) != 0 {
+			t.Fatalf("overrides after clearing %+v", list)
+		}
+		journal, err := s.ListAudit(ctx, ledger.AuditFilter{EntityType: "dunning_customer_scenario", EntityID: "C1"})
+		ok(t, err)
+		if len(journal) != 3 || journal[0].Action != "dunning.customer_scenario.set" || journal[2].Action != "dunning.customer_scenario.cleared" ||
+			journal[1].Actor != "boss" {
 			t.Fatalf("journal %+v", journal)
 		}
 	}},
