@@ -37,7 +37,11 @@ func (x *AccountIndex) Lookup(iban string) []int32 {
 	if iban == "" {
 		return nil
 	}
-	return x.byIBAN[NormalizeIBAN(iban)]
+	// Normalised into a stack buffer: the map lookup of string(b) does not
+	// allocate, and Lookup runs several times per credit.
+	var buf [64]byte
+	b := appendNormalizedIBAN(buf[:0], iban)
+	return x.byIBAN[string(b)]
 }
 
 // Len returns the number of IBANs known.

@@ -1,6 +1,8 @@
 package matchers
 
 import (
+	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -139,5 +141,46 @@ func TestDatePlausibility(t *testing.T) {
 	}
 	if DateWeight(Day(p.Date), Day(cands[2].IssueDate), Day(cands[2].DueDate)) != ev[2].Weight {
 		t.Error("DateWeight disagrees with DateEvidence")
+	}
+}
+
+// TestAmountIndexRange checks Range (sampled search, then a block) against
+// a linear scan, across block boundaries, long runs of one amount, empty
+// and inverted ranges and an unbounded top.
+func TestAmountIndexRange(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 5, amountBlock - 1, amountBlock, amountBlock + 1, 200, 5000} {
+		var b AmountIndexBuilder
+		for i := 0; i < n; i++ {
+			a := int64(rng.IntN(50)) * 100
+			if rng.IntN(10) == 0 {
+				a = 700 // one amount many invoices share
+			}
+			b.Add(int32(i), a)
+		}
+		x := b.Build()
+		scan := func(lo, hi int64) (int, int) {
+			i := 0
+			for i < len(x.amounts) && x.amounts[i] < lo {
+				i++
+			}
+			j := i
+			for j < len(x.amounts) && x.amounts[j] <= hi {
+				j++
+			}
+			return i, j
+		}
+		for q := 0; q < 2000; q++ {
+			lo := int64(rng.IntN(5200)) - 100
+			hi := lo + int64(rng.IntN(300)) - 20
+			if q%50 == 0 {
+				hi = math.MaxInt64
+			}
+			i, j := x.Range(lo, hi)
+			wi, wj := scan(lo, hi)
+			if i != wi || j != wj {
+				t.Fatalf("%d invoices: Range(%d, %d) = [%d, %d), want [%d, %d)", n, lo, hi, i, j, wi, wj)
+			}
+		}
 	}
 }

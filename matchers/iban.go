@@ -1,7 +1,5 @@
 package matchers
 
-import "strings"
-
 // ibanLengths gives the IBAN length of the countries Lettrage's users meet
 // most (SEPA and neighbours). Other countries are checked for the generic
 // shape and the mod-97 check only.
@@ -25,7 +23,12 @@ var ibanLengths = map[string]int{
 // NormalizeIBAN upper-cases s and removes spaces (and a leading "IBAN").
 // It does not validate: see ValidIBAN.
 func NormalizeIBAN(s string) string {
-	b := make([]byte, 0, len(s))
+	return string(appendNormalizedIBAN(make([]byte, 0, len(s)), s))
+}
+
+// appendNormalizedIBAN appends NormalizeIBAN(s) to b.
+func appendNormalizedIBAN(b []byte, s string) []byte {
+	start := len(b)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
@@ -36,11 +39,10 @@ func NormalizeIBAN(s string) string {
 			b = append(b, c)
 		}
 	}
-	out := string(b)
-	if strings.HasPrefix(out, "IBAN") && len(out) > 4 && out[4] >= 'A' && out[4] <= 'Z' {
-		out = out[4:]
+	if out := b[start:]; len(out) > 4 && string(out[:4]) == "IBAN" && out[4] >= 'A' && out[4] <= 'Z' {
+		b = append(b[:start], out[4:]...)
 	}
-	return out
+	return b
 }
 
 // ValidIBAN reports whether s (already normalised) is a well-formed IBAN:

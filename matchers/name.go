@@ -3,6 +3,7 @@ package matchers
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Payer-name normalisation.
@@ -54,11 +55,11 @@ type NameForm struct {
 func NormalizeName(s string) NameForm {
 	var f NameForm
 	raw := strings.TrimSpace(s)
-	n := len([]rune(raw))
+	n := utf8.RuneCountInString(raw)
 	f.Truncated = n == 35 || n == 70 || n == 34 || n == 69 || n == 140
 	words := strings.Fields(Fold(raw))
 	// Glue runs of single letters: "S A R L" → "SARL", "S A" → "SA".
-	glued := words[:0:0]
+	glued := words[:0] // in place: a word is written at or before where it is read
 	for i := 0; i < len(words); {
 		if len(words[i]) == 1 {
 			j := i
@@ -77,6 +78,9 @@ func NormalizeName(s string) NameForm {
 		glued = append(glued, words[i])
 		i++
 	}
+	if len(glued) > 0 {
+		f.Tokens = make([]string, 0, len(glued))
+	}
 	for _, w := range glued {
 		switch {
 		case legalForms[w]:
@@ -89,6 +93,9 @@ func NormalizeName(s string) NameForm {
 			f.Tokens = append(f.Tokens, w)
 		}
 	}
+	if len(f.Tokens) == 0 {
+		f.Tokens = nil // as before the space was reserved
+	}
 	return f
 }
 
@@ -96,11 +103,24 @@ func NormalizeName(s string) NameForm {
 // sorted, then the legal form. Two names with equal keys are the same
 // name written differently.
 func (f NameForm) Key() string {
-	t := slices.Clone(f.Tokens)
+	var arr [8]string
+	t := append(arr[:0], f.Tokens...)
 	slices.Sort(t)
-	k := strings.Join(t, " ")
-	if f.LegalForm != "" {
-		k += " /" + f.LegalForm
+	var b strings.Builder
+	n := len(f.LegalForm) + 2
+	for _, w := range t {
+		n += len(w) + 1
 	}
-	return k
+	b.Grow(n)
+	for i, w := range t {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(w)
+	}
+	if f.LegalForm != "" {
+		b.WriteString(" /")
+		b.WriteString(f.LegalForm)
+	}
+	return b.String()
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // NameIndexBuilder collects customer names (legal names and aliases).
@@ -160,7 +161,8 @@ func (x *NameIndex) SearchForm(q NameForm, max int, minSim float64) []NameHit {
 		i, df int
 		id    int32
 	}
-	order := make([]qt, 0, len(q.Tokens))
+	var orderArr [8]qt
+	order := orderArr[:0]
 	for i, t := range q.Tokens {
 		if id, ok := x.vocab[t]; ok && len(x.postings[id]) <= maxPostings {
 			order = append(order, qt{i, len(x.postings[id]), id})
@@ -169,11 +171,10 @@ func (x *NameIndex) SearchForm(q NameForm, max int, minSim float64) []NameHit {
 	slices.SortStableFunc(order, func(a, b qt) int { return a.df - b.df })
 	// Postings are accumulated in a slice, merged by record after a sort
 	// (no map per search), and only the best maxNameCandidates are kept.
-	type cand struct {
-		r int32
-		s float64
-	}
-	post := make([]cand, 0, 128)
+	sc := nameScratchPool.Get().(*nameScratch)
+	defer sc.release()
+	post := sc.post[:0]
+	defer func() { sc.post = post[:0] }()
 	read := 0
 	for k, o := range order {
 		if k >= maxRetrievalTokens || (k > 0 && read+o.df > maxPostingsRead) {
@@ -202,7 +203,7 @@ func (x *NameIndex) SearchForm(q NameForm, max int, minSim float64) []NameHit {
 	}
 	slices.SortStableFunc(post, func(a, b cand) int { return int(a.r - b.r) })
 	better := func(a, b cand) bool { return a.s > b.s || (a.s == b.s && a.r < b.r) }
-	top := make([]cand, 0, maxNameCandidates)
+	top := sc.top[:0]
 	for k := 0; k < len(post); {
 		c := post[k]
 		for k++; k < len(post) && post[k].r == c.r; k++ {
@@ -250,6 +251,34 @@ func (x *NameIndex) SearchForm(q NameForm, max int, minSim float64) []NameHit {
 		out = out[:max]
 	}
 	return out
+}
+
+// cand is a name record retrieved by SearchForm and its score so far.
+type cand struct {
+	r int32
+	s float64
+}
+
+// nameScratch is SearchForm's working space, reused through a pool (the
+// index stays safe for concurrent use): a search per credit would
+// otherwise allocate its postings buffer every time.
+type nameScratch struct {
+	post []cand
+	top  []cand
+	arr  [maxNameCandidates]cand
+}
+
+var nameScratchPool = sync.Pool{New: func() any {
+	sc := &nameScratch{post: make([]cand, 0, 128)}
+	sc.top = sc.arr[:0]
+	return sc
+}}
+
+func (sc *nameScratch) release() {
+	if cap(sc.post) > 1<<14 {
+		sc.post = make([]cand, 0, 128) // an outsized search: do not keep its buffer
+	}
+	nameScratchPool.Put(sc)
 }
 
 // Compare weighs name against the names of one customer (legal name and

@@ -217,6 +217,20 @@ func (x *ReferenceIndex) number(ref int32) string {
 	return x.numbers[ref]
 }
 
+// numberRF returns the printed number and creditor reference of ref.
+func (x *ReferenceIndex) numberRF(ref int32) (string, string) {
+	if x.lookup != nil {
+		return x.lookup(ref)
+	}
+	return x.numbers[ref], x.rfs[ref]
+}
+
+// fuzzyCand is a fuzzy search candidate and its keys' strings.
+type fuzzyCand struct {
+	ref        int32
+	number, rf string
+}
+
 func (x *ReferenceIndex) rf(ref int32) string {
 	if x.lookup != nil {
 		_, rf := x.lookup(ref)
@@ -268,7 +282,8 @@ type RefHit struct {
 // FindOptions tunes Find.
 type FindOptions struct {
 	// Accept filters invoices (still open, same currency, not rejected for
-	// this payment…). Nil accepts all.
+	// this payment…). Nil accepts all. It must give the same answer for
+	// an invoice throughout a Find call (Find may ask once and remember).
 	Accept func(ref int32) bool
 	// MaxDistance is the largest edit distance of fuzzy hits: 0 turns fuzzy
 	// search off, 1 or 2 turn it on.
@@ -303,6 +318,7 @@ type finder struct {
 	fbuf   []byte
 	sbuf   []byte
 	seen   []int32
+	cands  []fuzzyCand
 	window []RefHit
 	// explained are token spans that match an invoice not accepted.
 	explained [][2]int
@@ -363,8 +379,10 @@ var finderPool = sync.Pool{New: func() any { return new(finder) }}
 // outside its own buffers.
 func (f *finder) release() {
 	f.x, f.a, f.opt = nil, nil, FindOptions{}
-	if cap(f.hits) > 1024 || cap(f.seen) > 4096 {
-		f.hits, f.seen = nil, nil // an outsized payment: do not keep its buffers
+	clear(f.cands) // the strings are the caller's
+	f.cands = f.cands[:0]
+	if cap(f.hits) > 1024 || cap(f.seen) > 4096 || cap(f.cands) > 4096 {
+		f.hits, f.seen, f.cands = nil, nil, nil // an outsized payment: do not keep its buffers
 	}
 	finderPool.Put(f)
 }
@@ -821,14 +839,25 @@ func (f *finder) fuzzyWindow(i, j int) {
 	lens := f.x.prefixLens[string(letterPrefix(c))]
 	// Candidates one edit away first (a linear check each); the costlier
 	// two-edit distance only when there is none.
+	// The candidates' numbers are read first, in a loop of independent
+	// loads: on a large book each is a cache miss, which the processor
+	// then overlaps instead of waiting for one after the other.
+	// Accept is asked once per candidate (the caller's state does not
+	// change during a Find).
+	f.cands = f.cands[:0]
+	for _, ref := range f.seen {
+		if !f.accept(ref) {
+			continue
+		}
+		n, rf := f.x.numberRF(ref)
+		f.cands = append(f.cands, fuzzyCand{ref: ref, number: n, rf: rf})
+	}
 	for pass := 1; pass <= f.opt.MaxDistance && best == math.MaxInt; pass++ {
-		for _, ref := range f.seen {
-			if !f.accept(ref) {
-				continue
-			}
-			f.kbuf = canonInto(f.kbuf[:0], f.x.number(ref))
+		for _, fc := range f.cands {
+			ref := fc.ref
+			f.kbuf = canonInto(f.kbuf[:0], fc.number)
 			f.tryFuzzy(ref, classFull, c, f.kbuf, pass, i, j, &best)
-			if rf := f.x.rf(ref); rf != "" {
+			if rf := fc.rf; rf != "" {
 				f.kbuf = canonInto(f.kbuf[:0], rf)
 				f.tryFuzzy(ref, classRF, c, f.kbuf, pass, i, j, &best)
 			}
@@ -1050,7 +1079,8 @@ func (f *finder) abbreviations() {
 		if h.Distance != 0 || h.Lookalike || h.Kind != KindReference {
 			continue
 		}
-		base, _ := numberTokens(f.x.number(h.Ref), nil)
+		var bb [64]byte
+		base, _ := numberTokens(f.x.number(h.Ref), bb[:0])
 		if len(base) == 0 || len(base) > maxKeyLen {
 			continue
 		}
@@ -1114,7 +1144,8 @@ func (f *finder) abbreviations() {
 // CanonicalReference returns the letters and digits of s, accents folded,
 // upper case: the form in which two ways of writing a number compare.
 func CanonicalReference(s string) string {
-	b, _ := numberTokens(s, nil)
+	var buf [64]byte
+	b, _ := numberTokens(s, buf[:0])
 	return string(b)
 }
 
@@ -1209,6 +1240,10 @@ func allDigits(c []byte) bool {
 // length near the number's.
 func NearReference(p *Payment, number string, maxDist int) (written string, d int, swap bool, ok bool) {
 	a := p.analyse()
+	wins := a.refWindows()
+	if len(wins) == 0 {
+		return "", 0, false, false // before reading the number: a cache miss on a large book
+	}
 	var kb, sb [64]byte
 	key, kmask := numberTokens(number, kb[:0])
 	if len(key) < 4 {
@@ -1216,7 +1251,7 @@ func NearReference(p *Payment, number string, maxDist int) (written string, d in
 	}
 	skey, _ := stripZeros(key, kmask, sb[:0])
 	best := maxDist + 1
-	for _, w := range a.refWindows() {
+	for _, w := range wins {
 		c := a.canon(w.i, w.j)
 		if len(c) > len(key)+maxDist || len(c)+maxDist < len(skey) {
 			continue
@@ -1237,6 +1272,11 @@ func NearReference(p *Payment, number string, maxDist int) (written string, d in
 	}
 	return written, best, swap, true
 }
+
+// HasReferenceText reports whether some text window of p could be read as
+// a reference (NearReference finds nothing otherwise): a caller can skip
+// reading the numbers it would compare.
+func (p *Payment) HasReferenceText() bool { return len(p.analyse().refWindows()) > 0 }
 
 // boundedDist returns the edit distance of a and b when it is at most k
 // (an adjacent transposition counting 1), else k+1: without allocating for

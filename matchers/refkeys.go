@@ -83,7 +83,33 @@ func numberTokens(number string, out []byte) ([]byte, uint64) {
 	base := len(out)
 	var m uint64
 	sep := false
-	for _, r := range number {
+	// ASCII first, byte by byte (numbers are ASCII but for rare accents):
+	// the same as the rune loop below, which takes over at the first
+	// non-ASCII byte.
+	k := 0
+	for ; k < len(number); k++ {
+		c := number[k]
+		switch {
+		case c >= 0x80:
+		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c >= 'a' && c <= 'z':
+			c -= 'a' - 'A'
+		default:
+			sep = len(out) > base
+			continue
+		}
+		if c >= 0x80 {
+			break
+		}
+		if sep {
+			if pos := len(out) - base; pos < 64 {
+				m |= 1 << uint(pos)
+			}
+			sep = false
+		}
+		out = append(out, c)
+	}
+	for _, r := range number[k:] {
 		f, ok := foldRune(r)
 		if !ok {
 			sep = len(out) > base

@@ -1,5 +1,7 @@
 package matchers
 
+import "slices"
+
 // Tokenising payment texts for reference lookup.
 //
 // A text is cut into tokens: maximal runs of letters and digits after
@@ -82,16 +84,25 @@ func (p *Payment) analyse() *textAnalysis {
 	if p.analysis != nil {
 		return p.analysis
 	}
-	a := &textAnalysis{nTexts: len(p.Texts)}
-	a.sources = make([]string, 0, len(p.Texts)+len(p.StructuredRefs))
+	a := p.spare
+	if a == nil || cap(a.buf) > 1<<16 || cap(a.tokens) > 1<<14 {
+		a = &textAnalysis{}
+	} else {
+		// An earlier payment's (Reset): its buffers are reused.
+		clear(a.sources)
+		*a = textAnalysis{sources: a.sources[:0], buf: a.buf[:0], tokens: a.tokens[:0], wins: a.wins[:0]}
+	}
+	p.spare = nil
+	a.nTexts = len(p.Texts)
+	a.sources = slices.Grow(a.sources, len(p.Texts)+len(p.StructuredRefs))
 	a.sources = append(a.sources, p.Texts...)
 	a.sources = append(a.sources, p.StructuredRefs...)
 	n := 0
 	for _, s := range a.sources {
 		n += len(s)
 	}
-	a.buf = make([]byte, 0, n)
-	a.tokens = make([]token, 0, n/4+1)
+	a.buf = slices.Grow(a.buf, n)
+	a.tokens = slices.Grow(a.tokens, n/4+1)
 	for i, s := range a.sources {
 		a.tokenize(int16(i), s)
 	}
@@ -487,7 +498,8 @@ func validDate6(c []byte) bool {
 // YYYYMMDD, DDMMYYYY). Such a number is never searched fuzzily: one or two
 // edits from a date lie thousands of invoice numbers.
 func LooksLikeDate(s string) bool {
-	c, _ := numberTokens(s, nil)
+	var buf [64]byte
+	c, _ := numberTokens(s, buf[:0])
 	for _, ch := range c {
 		if !isDigit(ch) {
 			return false

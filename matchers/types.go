@@ -32,6 +32,21 @@ type Payment struct {
 	StructuredRefs []string
 
 	analysis *textAnalysis // tokens of Texts and StructuredRefs, built once
+	spare    *textAnalysis // an earlier payment's analysis, its space reused (Reset)
+}
+
+// Reset empties p for another payment, keeping the space of its Texts,
+// StructuredRefs and text analysis for reuse: a caller matching payments
+// one after the other saves their allocations. Nothing p returned before
+// (hits, analyses) may be used after Reset.
+func (p *Payment) Reset() {
+	a := p.analysis
+	if a == nil {
+		a = p.spare
+	}
+	clear(p.Texts)
+	clear(p.StructuredRefs)
+	*p = Payment{Texts: p.Texts[:0], StructuredRefs: p.StructuredRefs[:0], spare: a}
 }
 
 // Invoice is an open receivable as the strategies see it.

@@ -114,17 +114,16 @@ var extraTextKeys = map[string]bool{"RCN": true, "RCN.purpose": true, "LCS": tru
 // payment turns a credit into what the matchers read: amount, date, payer
 // name and IBAN, the free texts (remittance lines, EndToEndId, instruction
 // id, labels, CFONB reference complements) and the structured references.
-func payment(c Credit) *matchers.Payment {
+func payment(c Credit) *matchers.Payment { return paymentInto(&matchers.Payment{}, c) }
+
+// paymentInto is payment reusing p (Reset): an earlier credit's payment
+// whose space is reused.
+func paymentInto(p *matchers.Payment, c Credit) *matchers.Payment {
 	m := c.Amount()
 	tx := c.Tx
-	p := &matchers.Payment{
-		Amount:            m.Minor,
-		Currency:          string(m.Currency),
-		Exponent:          m.Currency.Exponent(),
-		PayerName:         tx.Debtor.Name,
-		UltimatePayerName: tx.UltimateDebtor.Name,
-		PayerIBAN:         tx.Debtor.IBAN,
-	}
+	p.Reset()
+	p.Amount, p.Currency, p.Exponent = m.Minor, string(m.Currency), m.Currency.Exponent()
+	p.PayerName, p.UltimatePayerName, p.PayerIBAN = tx.Debtor.Name, tx.UltimateDebtor.Name, tx.Debtor.IBAN
 	if p.PayerIBAN == "" { // CFONB IPY: the payer's identifier is sometimes its IBAN
 		if n := matchers.NormalizeIBAN(tx.Debtor.Other); matchers.ValidIBAN(n) {
 			p.PayerIBAN = n

@@ -128,7 +128,7 @@ func (r *matchRun) score(pr *proposal) {
 	// The amount. An invoice picked among a customer's by its amount pays
 	// for the choice: log₂ of the invoices (or subsets) it was picked from,
 	// and of the width of the fee window it fell in.
-	exp := r.currency.Exponent()
+	exp := r.p.Exponent
 	var base float64
 	switch {
 	case pr.pool > 0:
@@ -219,7 +219,7 @@ func (r *matchRun) explain(pr *proposal) []string {
 			add(s)
 		}
 	}
-	exp := r.currency.Exponent()
+	exp := r.p.Exponent
 	money := func(v int64) string { return ledger.FormatMinor(v, exp) }
 	what := "the open amount"
 	if len(pr.set) > 1 {
@@ -265,8 +265,9 @@ func (r *matchRun) explain(pr *proposal) []string {
 // fuzzy search did not reach). It marks the groups the set explains.
 func (r *matchRun) matchHits(pr *proposal) {
 	e := r.e
-	pr.hits = make(hitMap, 0, len(pr.set))
-	pr.covered = make([]bool, len(r.groups))
+	pr.hits = pr.hits[:0]
+	pr.covered = slices.Grow(pr.covered[:0], len(r.groups))[:len(r.groups)]
+	clear(pr.covered)
 	for gi, g := range r.groups {
 		for _, hi := range g {
 			if slices.Contains(pr.set, r.hits[hi].Ref) {
@@ -322,7 +323,7 @@ func (r *matchRun) matchHits(pr *proposal) {
 		}
 		// Or as nothing the index reached (a digit dropped from a short
 		// number): one edit at most.
-		if pr.hits.get(i) == nil {
+		if pr.hits.get(i) == nil && r.p.HasReferenceText() {
 			t := r.typoOf(i, -1, func() typoReading {
 				w, d, swap, ok := matchers.NearReference(r.p, e.invoices[i].Number, 1)
 				return typoReading{d: d, swap: swap, written: w, ok: ok && !r.namesExactly(w)}
@@ -355,7 +356,7 @@ func (r *matchRun) typoOf(i, text int32, read func() typoReading) typoReading {
 		return t
 	}
 	if r.typos == nil {
-		r.typos = make(map[typoKey]typoReading, 64)
+		r.typos = make(map[typoKey]typoReading, 16)
 	}
 	t := read()
 	r.typos[k] = t
@@ -421,21 +422,22 @@ func (r *matchRun) namesExactly(w string) bool {
 // gi's invoices reconciles with the credit. It is computed once per credit
 // for every group (after prepare has run on every proposal).
 func (r *matchRun) groupReconciles(gi int) bool {
-	if r.groupRecon == nil {
-		r.groupRecon = make([]bool, len(r.groups))
-		named := make(map[int32]int, len(r.hits))
-		for g, hs := range r.groups {
-			for _, hi := range hs {
-				named[r.hits[hi].Ref] = g
-			}
-		}
+	if !r.groupReconDone {
+		r.groupReconDone = true
+		r.groupRecon = slices.Grow(r.groupRecon[:0], len(r.groups))[:len(r.groups)]
+		clear(r.groupRecon)
 		for _, pr := range r.props {
 			if !pr.reconciles() {
 				continue
 			}
 			for _, i := range pr.set {
-				if g, ok := named[i]; ok {
-					r.groupRecon[g] = true
+				// The last group naming i, as a map filled in group order
+				// would keep.
+				for g := len(r.groups) - 1; g >= 0; g-- {
+					if slices.ContainsFunc(r.groups[g], func(hi int) bool { return r.hits[hi].Ref == i }) {
+						r.groupRecon[g] = true
+						break
+					}
 				}
 			}
 		}
@@ -479,11 +481,11 @@ const bitsLookalikeWeight = 6.0
 // and updates the run's state.
 func (r *matchRun) decide(res Result) Result {
 	e := r.e
-	props := make([]*proposal, 0, len(r.props))
 	for _, pr := range r.props {
 		r.prepare(pr)
-		props = append(props, pr)
 	}
+	// Sorted in place: r.props is used as a set from here on.
+	props := r.props
 	for _, pr := range props {
 		r.score(pr)
 		r.holdCheck(pr)
@@ -888,13 +890,13 @@ func (r *matchRun) allocate(pr *proposal, res *Result) {
 	res.Unapplied = ledger.Money{Minor: left, Currency: r.currency}
 	if pr.fit == matchers.FitFee {
 		res.WriteOff = ledger.Money{Minor: pr.diff, Currency: r.currency}
-		res.Reasons = append(res.Reasons, fmt.Sprintf("write-off %s as bank fees", ledger.FormatMinor(pr.diff, r.currency.Exponent())))
+		res.Reasons = append(res.Reasons, fmt.Sprintf("write-off %s as bank fees", ledger.FormatMinor(pr.diff, r.p.Exponent)))
 	}
 	if pr.fit == matchers.FitPartial {
-		res.Reasons = append(res.Reasons, fmt.Sprintf("partial payment: %s stays open", ledger.FormatMinor(pr.diff, r.currency.Exponent())))
+		res.Reasons = append(res.Reasons, fmt.Sprintf("partial payment: %s stays open", ledger.FormatMinor(pr.diff, r.p.Exponent)))
 	}
 	if left > 0 {
-		res.Reasons = append(res.Reasons, fmt.Sprintf("overpayment: %s kept as unapplied cash", ledger.FormatMinor(left, r.currency.Exponent())))
+		res.Reasons = append(res.Reasons, fmt.Sprintf("overpayment: %s kept as unapplied cash", ledger.FormatMinor(left, r.p.Exponent)))
 	}
 	if pr.cust >= 0 {
 		res.CustomerID = e.customers[pr.cust].c.ID

@@ -48,6 +48,8 @@ type Engine struct {
 
 	rejected map[string]struct{} // fingerprint + "\x00" + invoice id
 	journal  []change
+
+	run *matchRun // the working space of Match, reused from credit to credit
 }
 
 // customer is what the engine knows of one customer.
@@ -63,6 +65,7 @@ type customer struct {
 	// that the invoices of an amount are found without scanning the list:
 	// a large customer's list grows with the book.
 	byAmount []int32
+	amounts  []int64 // the opening open amount of each of byAmount, searched without reading the invoices
 	moved    []int32
 }
 
@@ -231,6 +234,10 @@ func NewEngine(cfg Config, invoices []ledger.Invoice, customers []ledger.Custome
 			slices.SortStableFunc(c.byAmount, func(a, b int32) int {
 				return cmpInt64(invoices[a].Open.Minor, invoices[b].Open.Minor)
 			})
+			c.amounts = make([]int64, len(c.byAmount))
+			for k, i := range c.byAmount {
+				c.amounts[k] = invoices[i].Open.Minor
+			}
 		}
 		for _, a := range c.c.Aliases {
 			e.addAlias(a, int32(ci))

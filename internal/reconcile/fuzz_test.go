@@ -51,13 +51,16 @@ func FuzzMatch(f *testing.F) {
 			if r.Score < 0 || r.Score > 1 {
 				t.Fatalf("score %v", r.Score)
 			}
+			// The credit's currency: the transaction's, else (none given)
+			// its entry's or its account's.
+			want := cr.Amount().Currency
 			var sum int64
 			for _, a := range r.Allocations {
-				if a.Amount.Minor <= 0 || a.Amount.Currency != ledger.Currency(cur) {
-					t.Fatalf("allocation %+v for a %s credit", a, cur)
+				if a.Amount.Minor <= 0 || a.Amount.Currency != want {
+					t.Fatalf("allocation %+v for a %s credit", a, want)
 				}
 				o, ok := open[a.InvoiceID]
-				if !ok || o.Currency != ledger.Currency(cur) {
+				if !ok || o.Currency != want {
 					t.Fatalf("allocation to %s of currency %s", a.InvoiceID, o.Currency)
 				}
 				if r.Decision == ledger.DecisionAuto {

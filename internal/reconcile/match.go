@@ -33,7 +33,8 @@ func (e *Engine) Match(ctx context.Context, c Credit) (Result, error) {
 		res.Reasons = []string{fmt.Sprintf("no open invoice in %s", m.Currency)}
 		return res, nil
 	}
-	r := &matchRun{e: e, c: c, p: payment(c), cur: k, currency: m.Currency, amount: m.Minor, props: make(map[string]*proposal, 16)}
+	r := e.newRun()
+	r.c, r.p, r.cur, r.currency, r.amount = c, paymentInto(r.p, c), k, m.Currency, m.Minor
 	if d := c.Date(); !d.IsZero() {
 		r.payDay = dayNumber(d)
 	}
@@ -43,6 +44,47 @@ func (e *Engine) Match(ctx context.Context, c Credit) (Result, error) {
 	r.retrieve()
 	r.propose()
 	return r.decide(res), nil
+}
+
+// newRun returns the engine's matchRun emptied for a new credit. One is
+// kept per engine (which is not safe for concurrent use) so that the
+// per-credit working space — proposals, their sets, the caches — is
+// reused rather than allocated for every credit: on a large run the
+// garbage collector's work is what the allocations cost.
+func (e *Engine) newRun() *matchRun {
+	r := e.run
+	if r == nil || cap(r.props) > 1024 || cap(r.hits) > 1024 {
+		r = &matchRun{p: &matchers.Payment{}} // none yet, or an outsized credit's: not kept
+		e.run = r
+	}
+	*r = matchRun{
+		e:            e,
+		p:            r.p,
+		hits:         r.hits[:0],
+		found:        r.found[:0],
+		groups:       r.groups[:0],
+		unavail:      r.unavail[:0],
+		custs:        r.custs[:0],
+		props:        r.props[:0],
+		propIdx:      reuseMap(r.propIdx),
+		nameStrong:   r.nameStrong[:0],
+		payerNames:   r.payerNames[:0],
+		offeredCache: r.offeredCache[:0],
+		groupRecon:   r.groupRecon[:0],
+		typos:        reuseMap(r.typos),
+		texts:        r.texts[:0],
+	}
+	return r
+}
+
+// reuseMap empties m for reuse, or drops it when one credit made it large
+// (clearing costs its capacity, not its length).
+func reuseMap[K comparable, V any](m map[K]V) map[K]V {
+	if len(m) > 4096 {
+		return nil
+	}
+	clear(m)
+	return m
 }
 
 // matchRun is the working state of one Match call.
@@ -57,10 +99,14 @@ type matchRun struct {
 	fp       string
 
 	hits    []matchers.RefHit
+	found   []matchers.RefHit // Find's result space, reused
 	groups  [][]int           // hits indexes grouped by overlapping text spans, best first
 	unavail []matchers.RefHit // exact hits on invoices not offered (paid, held, rejected)
-	custs   []*custEvidence
-	props   map[string]*proposal
+	custs   []*custEvidence   // beyond len, earlier credits' values to reuse
+	// props are the proposals, in the order found (beyond len, earlier
+	// credits' to reuse); propIdx finds one by the hash of its set.
+	props   []*proposal
+	propIdx map[uint64]int32
 	// namesStrongly: the texts strongly name some invoice, offered or not.
 	namesStrongly bool
 	// nameStrong lists the customers whose names the payer's closely
@@ -68,10 +114,12 @@ type matchRun struct {
 	nameStrong []int32
 	searched   bool // searchNames has run
 	payerNames []payerName
+	payersDone bool // payerNames is filled
 	// offeredCache counts each customer's offered invoices once.
 	offeredCache []custCount
-	// groupRecon caches groupReconciles, per group.
-	groupRecon []bool
+	// groupRecon caches groupReconciles, per group (when groupReconDone).
+	groupRecon     []bool
+	groupReconDone bool
 	// typos caches, per invoice and text, the typo readings matchHits
 	// tries (RefDistance, NearReference).
 	typos map[typoKey]typoReading
@@ -128,7 +176,7 @@ func (r *matchRun) retrieve() {
 	// Exact first; the fuzzy search (costlier) only when what was found
 	// exactly does not account for the credit.
 	opt := matchers.FindOptions{Accept: r.accept, ReportUnavailable: true}
-	found := e.refs.Find(r.p, opt, nil)
+	found := e.refs.Find(r.p, opt, r.found[:0])
 	if e.cfg.MaxFuzzyDistance > 0 && !r.exactSuffices(found) {
 		opt.MaxDistance = e.cfg.MaxFuzzyDistance
 		opt.MaxFuzzyCandidates, opt.Plausible = maxFuzzyCandidates, r.plausibleTypo
@@ -148,7 +196,8 @@ func (r *matchRun) retrieve() {
 	if e.cfg.MaxFuzzyDistance > 0 && r.needsFuzzyAlternatives() {
 		// Only near numbers the amount agrees with are alternatives: with
 		// sequential numbering every number has neighbours.
-		more := e.refs.Find(r.p, matchers.FindOptions{Accept: r.accept, MaxDistance: 1, FuzzyEverywhere: true}, nil)
+		more := e.refs.Find(r.p, matchers.FindOptions{Accept: r.accept, MaxDistance: 1, FuzzyEverywhere: true}, found[:0])
+		found = more
 		for _, h := range more {
 			if h.Distance == 0 || r.hit(h.Ref) != nil {
 				continue
@@ -159,6 +208,7 @@ func (r *matchRun) retrieve() {
 		}
 		r.amountAlternatives()
 	}
+	r.found = found[:0] // copied into hits and unavail: its space is reused
 	r.groupHits()
 
 	addCust := func(ci int32) { r.customerEvidence(ci) }
@@ -214,8 +264,8 @@ type payerName struct {
 
 // payers returns the debtor's and the ultimate debtor's names, normalised.
 func (r *matchRun) payers() []payerName {
-	if r.payerNames == nil {
-		r.payerNames = make([]payerName, 0, 2)
+	if !r.payersDone {
+		r.payersDone = true
 		for _, n := range [2]string{r.p.PayerName, r.p.UltimatePayerName} {
 			if n == "" {
 				continue
@@ -449,7 +499,13 @@ func (r *matchRun) customerEvidence(ci int32) *custEvidence {
 		}
 	}
 	e := r.e
-	ce := &custEvidence{ci: ci}
+	var ce *custEvidence
+	if n := len(r.custs); n < cap(r.custs) && r.custs[:n+1][n] != nil {
+		ce = r.custs[:n+1][n] // an earlier credit's, reused
+		*ce = custEvidence{ci: ci}
+	} else {
+		ce = &custEvidence{ci: ci}
+	}
 	if w, strong, ok := e.accounts.Weigh(r.p.PayerIBAN, ci); ok {
 		ce.acctOK = true
 		ce.weight += w

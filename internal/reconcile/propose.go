@@ -54,17 +54,50 @@ type proposal struct {
 	covered []bool
 }
 
-// key identifies a set of invoices.
-func setKey(set []int32) string {
+// setHash identifies a set of invoices (whatever their order) for
+// propIdx; sets with the same hash are compared (sameSet).
+func setHash(set []int32) uint64 {
 	var arr [16]int32
 	s := append(arr[:0], set...)
 	slices.Sort(s)
-	var buf [64]byte
-	b := buf[:0]
+	h := uint64(14695981039346656037)
 	for _, i := range s {
-		b = append(b, byte(i), byte(i>>8), byte(i>>16), byte(i>>24))
+		h ^= uint64(uint32(i))
+		h *= 1099511628211
+		h ^= h >> 29
 	}
-	return string(b)
+	return h ^ uint64(len(s))
+}
+
+// sameSet reports whether a and b hold the same invoices (each set's
+// invoices are distinct).
+func sameSet(a, b []int32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, i := range a {
+		if !slices.Contains(b, i) {
+			return false
+		}
+	}
+	return true
+}
+
+// findProp returns the proposal for set, if any.
+func (r *matchRun) findProp(set []int32, h uint64) *proposal {
+	k, ok := r.propIdx[h]
+	if !ok {
+		return nil
+	}
+	if pr := r.props[k]; sameSet(pr.set, set) {
+		return pr
+	}
+	for _, pr := range r.props { // a hash collision
+		if sameSet(pr.set, set) {
+			return pr
+		}
+	}
+	return nil
 }
 
 // add records a proposal for set (deduplicated; the more favourable origin
@@ -77,22 +110,37 @@ func (r *matchRun) addSearched(set []int32, o origin, pool int, poolTotal int64,
 	if len(set) == 0 {
 		return
 	}
-	k := setKey(set)
-	if old, ok := r.props[k]; ok {
+	h := setHash(set)
+	if old := r.findProp(set, h); old != nil {
 		if o < old.origin || (o == old.origin && pool < old.pool) {
 			old.origin, old.pool, old.poolTotal, old.exhausted = o, pool, poolTotal, exhausted
 		}
 		return
 	}
-	s := slices.Clone(set)
+	// An earlier credit's proposal is reused, with its slices' space.
+	var pr *proposal
+	if n := len(r.props); n < cap(r.props) && r.props[:n+1][n] != nil {
+		pr = r.props[:n+1][n]
+		*pr = proposal{set: pr.set[:0], omitted: pr.omitted[:0], namedOther: pr.namedOther[:0], hits: pr.hits[:0], covered: pr.covered[:0]}
+	} else {
+		pr = &proposal{}
+	}
+	pr.origin, pr.pool, pr.poolTotal, pr.exhausted = o, pool, poolTotal, exhausted
+	pr.set = append(pr.set, set...)
 	e := r.e
-	slices.SortFunc(s, func(a, b int32) int {
+	slices.SortFunc(pr.set, func(a, b int32) int {
 		if d := e.due[a] - e.due[b]; d != 0 {
 			return int(d)
 		}
 		return int(a - b)
 	})
-	r.props[k] = &proposal{set: s, origin: o, pool: pool, poolTotal: poolTotal, exhausted: exhausted}
+	if _, ok := r.propIdx[h]; !ok {
+		if r.propIdx == nil {
+			r.propIdx = make(map[uint64]int32, 16)
+		}
+		r.propIdx[h] = int32(len(r.props))
+	}
+	r.props = append(r.props, pr)
 }
 
 // maxNamedCombos bounds the alternative readings of the remittance tried.
@@ -344,9 +392,9 @@ func (r *matchRun) customerInvoicesIn(ci int32, lo, hi int64, fn func(i int32)) 
 		}
 		return
 	}
-	k, _ := slices.BinarySearchFunc(c.byAmount, lo, func(i int32, v int64) int { return cmpInt64(e.invoices[i].Open.Minor, v) })
+	k, _ := slices.BinarySearch(c.amounts, lo)
 	var seen []int32
-	for ; k < len(c.byAmount) && e.invoices[c.byAmount[k]].Open.Minor <= hi; k++ {
+	for ; k < len(c.byAmount) && c.amounts[k] <= hi; k++ {
 		if i := c.byAmount[k]; in(i) {
 			seen = append(seen, i)
 			fn(i)
