@@ -53,8 +53,9 @@ func runMatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.SetOutput(stderr)
 	invoicesPath := fs.String("invoices", "", "open invoices: CSV as contract.md defines it, or a JSON array of the same records (required)")
 	asJSON := fs.Bool("json", false, "print one JSON object per credit transaction on stdout")
+	memLimit := fs.String("memory-limit", "", "soft memory limit of the run, e.g. 1900MiB (as GOMEMLIMIT; default: GOMEMLIMIT or none)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: lettrage match --invoices FILE.csv [--json] STATEMENT...")
+		fmt.Fprintln(stderr, "usage: lettrage match --invoices FILE.csv [--json] [--memory-limit SIZE] STATEMENT...")
 		fmt.Fprintln(stderr, "Letters the statements' booked credits (CAMT.053, CFONB 120) against the open invoices, offline;")
 		fmt.Fprintln(stderr, "prints one decision per credit (auto, review, unmatched) with allocations, score and reasons,")
 		fmt.Fprintln(stderr, "and a summary on stderr. Exit 1 when a file is rejected, 2 on bad usage.")
@@ -72,6 +73,16 @@ func runMatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		fs.Usage()
 		return exitBadUsage
+	}
+	if *memLimit != "" {
+		limit, err := parseByteSize(*memLimit)
+		if err == nil {
+			_, err = setMemoryLimit(limit)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "lettrage match: --memory-limit: %v\n", err)
+			return exitBadUsage
+		}
 	}
 	invoices, customers, err := loadInvoices(*invoicesPath)
 	if err != nil {

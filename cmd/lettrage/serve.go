@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -152,6 +153,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
+	}
+	limit, err := setMemoryLimit(cfg.MemoryLimit)
+	if err != nil {
+		return err
+	}
+	if limit < math.MaxInt64 {
+		log.Info().Int64("bytes", limit).Msg("soft memory limit")
 	}
 	st, err := store.Open(ctx, cfg.Database, cfg.DataDir, log.With().Str("component", "store").Logger())
 	if err != nil {

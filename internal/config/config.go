@@ -33,6 +33,11 @@ type Config struct {
 	LogFormat string `yaml:"log_format"`
 	// ShutdownTimeout bounds the graceful drain after SIGTERM.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// MemoryLimit is the Go runtime's soft memory limit in bytes (what
+	// GOMEMLIMIT sets): the garbage collector works harder near it instead
+	// of letting the heap grow to twice what is live. 0 leaves GOMEMLIMIT
+	// (or no limit). Set it to about 90 % of the container's memory.
+	MemoryLimit int64 `yaml:"memory_limit"`
 	// Replica names this process among the replicas sharing one database
 	// and one data directory: its processing/<replica>/ directory and the
 	// owner of its ingestion and webhook leases, which it takes back at

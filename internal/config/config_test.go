@@ -490,6 +490,7 @@ func TestValidate(t *testing.T) {
 		{"replica with a slash", func(c *Config) { c.Replica = "a/b" }, `replica: must be 1 to 64 letters, digits, '.', '_' or '-' (it names a directory), got "a/b"`},
 		{"webhook lease within the timeout", func(c *Config) { c.Webhooks.Lease = 10 * time.Second }, "webhooks.lease: must exceed webhooks.timeout (15s), got 10s"},
 		{"ingest lease", func(c *Config) { c.Ingest.Lease = 0 }, "ingest.lease: must be between 1s and 24h0m0s, got 0s"},
+		{"memory limit too small", func(c *Config) { c.MemoryLimit = 1 << 20 }, "memory_limit: must be 0 (none) or between 67108864 (64 MiB) and 2^50 bytes, got 1048576"},
 		{"replica dot dot", func(c *Config) { c.Replica = ".." }, `replica: must be 1 to 64 letters, digits, '.', '_' or '-' (it names a directory), got ".."`},
 		{"max body", func(c *Config) { c.API.MaxBodyBytes = 10 }, "api.max_body_bytes: must be between 1024 and 1073741824 bytes (1 GiB), got 10"},
 		{"token name", func(c *Config) {

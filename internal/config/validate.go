@@ -44,6 +44,9 @@ func (c Config) Validate() error {
 			add("database", "must be empty (embedded SQLite in data_dir) or a postgres://user@host:port/db URL, got %s", redactDSN(c.Database))
 		}
 	}
+	if m := c.MemoryLimit; m != 0 && (m < 64<<20 || m > 1<<50) {
+		add("memory_limit", "must be 0 (none) or between 67108864 (64 MiB) and 2^50 bytes, got %d", m)
+	}
 	if r := c.Replica; r != "" && !validReplica(r) {
 		add("replica", "must be 1 to 64 letters, digits, '.', '_' or '-' (it names a directory), got %q", r)
 	}
