@@ -22,7 +22,7 @@ import (
 // a running daemon. A file still being written (under its final name) is
 // waited for and taken whole; content, not the extension, decides the
 // format; a directory, a symbolic link, an empty file, noise, a truncated
-// statement and a file above ingest.max_file_bytes each end in rejected/
+// statement, a file above ingest.max_file_bytes and a 2 GiB one each end in rejected/
 // with a report saying why; temporary names are left alone. The daemon
 // keeps running and keeps processing.
 
@@ -112,6 +112,19 @@ func testBadInput(t *testing.T, database string) {
 	if err := d.dropBytes(big.Statements[0].Data, "big.xml"); err != nil {
 		t.Fatal(err)
 	}
+	// A 2 GiB file (sparse: no disk is spent), renamed in: refused by its
+	// size without being read.
+	huge, err := os.Create(in(".huge.xml.part"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := huge.Truncate(2 << 30); err != nil {
+		t.Fatal(err)
+	}
+	huge.Close()
+	if err := os.Rename(in(".huge.xml.part"), in("huge.xml")); err != nil {
+		t.Fatal(err)
+	}
 	noise := make([]byte, 4096)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range noise {
@@ -137,7 +150,7 @@ func testBadInput(t *testing.T, database string) {
 	if err := <-slowDone; err != nil {
 		t.Fatal(err)
 	}
-	rejected := []string{"a-folder", "big.xml", "empty.xml", "link.xml", "noise.xml", "truncated.xml"}
+	rejected := []string{"a-folder", "big.xml", "empty.xml", "huge.xml", "link.xml", "noise.xml", "truncated.xml"}
 	archived := []string{"releve.xml", "slow.xml", "statement.pdf"}
 	eventually(t, 30*time.Second, "every file archived or rejected", func() bool {
 		var a, r []string
@@ -169,7 +182,7 @@ func testBadInput(t *testing.T, database string) {
 			t.Errorf("%s: incomplete report %+v", name, rep)
 		}
 	}
-	reasons := map[string]string{"a-folder": "directory", "link.xml": "symbolic link", "big.xml": "max_file_bytes"}
+	reasons := map[string]string{"a-folder": "directory", "link.xml": "symbolic link", "big.xml": "max_file_bytes", "huge.xml": "max_file_bytes"}
 	for name, word := range reasons {
 		b, _ := os.ReadFile(filepath.Join(d.dataDir, "rejected", name+".error.json"))
 		if !strings.Contains(string(b), word) {
