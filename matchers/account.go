@@ -88,7 +88,7 @@ func (x *AccountIndex) AccountEvidence(iban string, c int32, customerID string) 
 	}
 	if len(known) == 1 {
 		ev.Weight, ev.Strong = bitsAccount, true
-		ev.Reason = fmt.Sprintf("payer IBAN %s known for customer %s", masked, customerID)
+		ev.Reason = "payer IBAN " + masked + " known for customer " + customerID
 		return ev, true
 	}
 	ev.Weight = bitsAccount - bitsAccountShared*math.Log2(float64(len(known)))

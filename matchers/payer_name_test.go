@@ -116,3 +116,35 @@ func TestNameWeights(t *testing.T) {
 		t.Errorf("PayerName.Evaluate = %+v", ev)
 	}
 }
+
+// TestNameEvidenceReason pins the reason NameEvidence writes (appended by
+// hand for speed) to the fmt form it replaced, quoting and rounding alike.
+func TestNameEvidenceReason(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		h                   NameHit
+		payer, id, customer string
+	}{
+		{NameHit{Similarity: 1}, "ACME SARL", "C1", "Acme"},
+		{NameHit{Similarity: 0.995, LegalConflict: true}, "Société \"Générale\"", "CLI-2", "SOCIETE GENERALE SA"},
+		{NameHit{Similarity: 0.125}, "a\tb\x00", "", "ÉÀ ü"},
+		{NameHit{Similarity: 0.7249999}, "Dupont & Fils", "C3", "DUPONT ET FILS"},
+		{NameHit{Similarity: 0.3}, "\xff\xfe", "C4", "x"},
+	} {
+		verb := "resembles"
+		switch {
+		case tc.h.Similarity >= 0.999:
+			verb = "matches"
+		case tc.h.Similarity < 0.3:
+			verb = "differs from"
+		}
+		want := fmt.Sprintf("payer name %q %s customer %s %q (similarity %.2f", tc.payer, verb, tc.id, tc.customer, tc.h.Similarity)
+		if tc.h.LegalConflict {
+			want += ", legal forms differ"
+		}
+		want += ")"
+		if got := NameEvidence(tc.h, tc.payer, tc.id, tc.customer).Reason; got != want {
+			t.Errorf("NameEvidence reason = %q, want %q", got, want)
+		}
+	}
+}

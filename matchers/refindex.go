@@ -34,6 +34,7 @@ type ReferenceIndexBuilder struct {
 	buf        []byte
 	lastSig    uint64
 	lastPrefix string
+	keys       canonKeys
 }
 
 // NewReferenceIndexBuilder returns a builder sized for about n invoices.
@@ -63,6 +64,13 @@ func newReferenceIndexBuilder(n int) *ReferenceIndexBuilder {
 		dels:       make([]uint64, 0, 9*n),
 		sigs:       make(map[uint64]struct{}),
 		prefixLens: make(map[string]uint64),
+		keys: canonKeys{
+			blob:     make([]byte, 0, 12*n),
+			off:      make([]uint32, 0, n),
+			numLen:   make([]uint8, 0, n),
+			rfLen:    make([]uint8, 0, n),
+			stripLen: make([]uint8, 0, n),
+		},
 	}
 }
 
@@ -93,6 +101,9 @@ func (b *ReferenceIndexBuilder) add(ref int32, number, rf string, fuzzy bool) er
 		return fmt.Errorf("reference index: invoice handle %d added twice", ref)
 	}
 	b.present[ref] = true
+	if fuzzy {
+		b.keys.add(ref, number, rf)
+	}
 	if b.lookup == nil {
 		b.numbers[ref] = number
 		if rf != "" {
@@ -169,6 +180,7 @@ func (b *ReferenceIndexBuilder) Build() *ReferenceIndex {
 		maxLen:     b.maxLen,
 		minLen:     b.minLen,
 		lens:       b.lens,
+		keys:       b.keys.build(len(b.present)),
 	}
 	*b = ReferenceIndexBuilder{}
 	return x
@@ -195,6 +207,7 @@ type ReferenceIndex struct {
 	maxLen     int
 	minLen     int
 	lens       uint64
+	keys       canonKeys
 }
 
 // Len returns the number of keys and of deletion variants indexed (for
@@ -223,12 +236,6 @@ func (x *ReferenceIndex) numberRF(ref int32) (string, string) {
 		return x.lookup(ref)
 	}
 	return x.numbers[ref], x.rfs[ref]
-}
-
-// fuzzyCand is a fuzzy search candidate and its keys' strings.
-type fuzzyCand struct {
-	ref        int32
-	number, rf string
 }
 
 func (x *ReferenceIndex) rf(ref int32) string {
@@ -291,6 +298,12 @@ type FindOptions struct {
 	// FuzzyEverywhere also searches, fuzzily, text that matched an
 	// invoice exactly: a mistyped number can be another invoice's number.
 	FuzzyEverywhere bool
+	// FuzzyOnly, with FuzzyEverywhere, skips the exact lookups: Find
+	// returns only fuzzy hits, each the best of its invoice's fuzzy hits —
+	// for a caller that already has the exact hits from an earlier Find
+	// with the same Accept (the fuzzy search everywhere does not depend on
+	// them). Without FuzzyEverywhere it is ignored.
+	FuzzyOnly bool
 	// ReportUnavailable also returns exact hits on invoices Accept
 	// refused, flagged Unavailable: the payer named an invoice that is
 	// already paid or held.
@@ -317,8 +330,10 @@ type finder struct {
 	forms  []keyForm
 	fbuf   []byte
 	sbuf   []byte
+	rbuf   []byte // a fuzzy candidate's creditor reference key
 	seen   []int32
-	cands  []fuzzyCand
+	saved  []RefHit // FindThenFuzzy: the exact hits, before finish sorts them
+	acc    []uint8  // by seen index: accUnknown, accAccepted, accRefused
 	window []RefHit
 	// explained are token spans that match an invoice not accepted.
 	explained [][2]int
@@ -348,22 +363,63 @@ const maxFuzzyWindows = 24
 func (x *ReferenceIndex) Find(p *Payment, opt FindOptions, dst []RefHit) []RefHit {
 	// The finder and its buffers are reused across calls (a pool keeps
 	// Find safe for concurrent use): fewer allocations per payment.
-	f := finderPool.Get().(*finder)
+	f := x.newFinder(p, opt)
 	defer f.release()
+	if !opt.FuzzyOnly || !opt.FuzzyEverywhere || opt.MaxDistance <= 0 {
+		f.exactPhase()
+	}
+	if opt.MaxDistance > 0 {
+		f.fuzzy()
+	}
+	return f.finish(dst)
+}
+
+// FindThenFuzzy returns what Find(p, opt) returns with opt.MaxDistance
+// set to 0 (exact hits only) when exactSuffices, given those hits, says
+// so, and else what Find(p, opt) returns — looking the texts up exactly
+// once for both. exactSuffices must not keep its argument.
+func (x *ReferenceIndex) FindThenFuzzy(p *Payment, opt FindOptions, exactSuffices func(exact []RefHit) bool, dst []RefHit) []RefHit {
+	f := x.newFinder(p, opt)
+	defer f.release()
+	f.exactPhase()
+	base := len(dst)
+	if opt.MaxDistance <= 0 {
+		return f.finish(dst)
+	}
+	f.saved = append(f.saved[:0], f.hits...) // finish sorts f.hits in place
+	dst = f.finish(dst)
+	if exactSuffices(dst[base:]) {
+		return dst
+	}
+	f.hits = append(f.hits[:0], f.saved...)
+	f.fuzzy()
+	return f.finish(dst[:base])
+}
+
+// newFinder takes a finder from the pool, set up for one search.
+func (x *ReferenceIndex) newFinder(p *Payment, opt FindOptions) *finder {
+	f := finderPool.Get().(*finder)
 	f.x, f.a, f.opt = x, p.analyse(), opt
 	f.forms, f.fbuf, f.sbuf, f.kbuf = f.formsArr[:0], f.fbufArr[:0], f.sbufArr[:0], f.kbufArr[:0]
 	if f.seen == nil {
 		f.seen = f.seenArr[:0]
 	}
 	f.hits, f.window, f.explained, f.unavail, f.seen = f.hits[:0], f.window[:0], f.explained[:0], f.unavail[:0], f.seen[:0]
+	return f
+}
+
+// exactPhase finds the exact hits (and those a number list abbreviates).
+func (f *finder) exactPhase() {
 	f.exact()
 	f.resolveOverlaps()
 	f.abbreviations()
-	if opt.MaxDistance > 0 {
-		f.fuzzy()
-	}
+}
+
+// finish appends the hits found to dst, one per invoice, and the
+// unavailable ones when asked.
+func (f *finder) finish(dst []RefHit) []RefHit {
 	dst = append(dst, f.result()...)
-	if opt.ReportUnavailable {
+	if f.opt.ReportUnavailable {
 		for _, h := range f.unavail {
 			if !slices.ContainsFunc(dst, func(o RefHit) bool { return o.Ref == h.Ref }) {
 				dst = append(dst, h)
@@ -379,10 +435,10 @@ var finderPool = sync.Pool{New: func() any { return new(finder) }}
 // outside its own buffers.
 func (f *finder) release() {
 	f.x, f.a, f.opt = nil, nil, FindOptions{}
-	clear(f.cands) // the strings are the caller's
-	f.cands = f.cands[:0]
-	if cap(f.hits) > 1024 || cap(f.seen) > 4096 || cap(f.cands) > 4096 {
-		f.hits, f.seen, f.cands = nil, nil, nil // an outsized payment: do not keep its buffers
+	clear(f.saved) // the strings are the caller's
+	f.saved = f.saved[:0]
+	if cap(f.hits) > 1024 || cap(f.seen) > 4096 || cap(f.acc) > 4096 || cap(f.saved) > 1024 {
+		f.hits, f.seen, f.acc, f.saved = nil, nil, nil, nil // an outsized payment: do not keep its buffers
 	}
 	finderPool.Put(f)
 }
@@ -839,27 +895,38 @@ func (f *finder) fuzzyWindow(i, j int) {
 	lens := f.x.prefixLens[string(letterPrefix(c))]
 	// Candidates one edit away first (a linear check each); the costlier
 	// two-edit distance only when there is none.
-	// The candidates' numbers are read first, in a loop of independent
-	// loads: on a large book each is a cache miss, which the processor
-	// then overlaps instead of waiting for one after the other.
-	// Accept is asked once per candidate (the caller's state does not
-	// change during a Find).
-	f.cands = f.cands[:0]
-	for _, ref := range f.seen {
-		if !f.accept(ref) {
-			continue
-		}
-		n, rf := f.x.numberRF(ref)
-		f.cands = append(f.cands, fuzzyCand{ref: ref, number: n, rf: rf})
+	// Each candidate's canonical key is read from the compact key array
+	// (cache-friendly: neighbouring numbers are neighbouring handles) and
+	// checked first; Accept is asked only of candidates at the distance
+	// sought, once per candidate (the caller's state does not change
+	// during a Find): the hits are those of asking it of every candidate.
+	f.acc = f.acc[:0]
+	for range f.seen {
+		f.acc = append(f.acc, 0)
 	}
 	for pass := 1; pass <= f.opt.MaxDistance && best == math.MaxInt; pass++ {
-		for _, fc := range f.cands {
-			ref := fc.ref
-			f.kbuf = canonInto(f.kbuf[:0], fc.number)
-			f.tryFuzzy(ref, classFull, c, f.kbuf, pass, i, j, &best)
-			if rf := fc.rf; rf != "" {
-				f.kbuf = canonInto(f.kbuf[:0], rf)
-				f.tryFuzzy(ref, classRF, c, f.kbuf, pass, i, j, &best)
+		for ci, ref := range f.seen {
+			if f.acc[ci] == accRefused {
+				continue
+			}
+			key, rfKey, ok := f.x.keys.get(ref)
+			if !ok {
+				n, rf := f.x.numberRF(ref)
+				f.kbuf = canonInto(f.kbuf[:0], n)
+				key = f.kbuf
+				if rf != "" {
+					f.rbuf = canonInto(f.rbuf[:0], rf)
+					rfKey = f.rbuf
+				}
+			}
+			if d, swap, hit := fuzzyDistance(c, key, pass); hit && f.acceptCached(ci, ref) {
+				f.recordFuzzy(ref, classFull, c, key, d, swap, i, j, &best)
+			}
+			if rfKey == nil || f.acc[ci] == accRefused {
+				continue
+			}
+			if d, swap, hit := fuzzyDistance(c, rfKey, pass); hit && f.acceptCached(ci, ref) {
+				f.recordFuzzy(ref, classRF, c, rfKey, d, swap, i, j, &best)
 			}
 		}
 	}
@@ -906,33 +973,55 @@ func (f *finder) fuzzyWindow(i, j int) {
 	f.window = f.window[:start]
 }
 
-// tryFuzzy records a fuzzy hit of window c (tokens i..j) on key of invoice
-// ref when their distance is exactly pass (1: one edit or an adjacent
-// transposition, checked in linear time; 2: Levenshtein's distance).
-func (f *finder) tryFuzzy(ref int32, class keyClass, c, key []byte, pass, i, j int, best *int) {
+// Accept states of fuzzy candidates (finder.acc).
+const (
+	accUnknown = iota
+	accAccepted
+	accRefused
+)
+
+// acceptCached asks Accept about candidate ci (ref) once.
+func (f *finder) acceptCached(ci int, ref int32) bool {
+	switch f.acc[ci] {
+	case accAccepted:
+		return true
+	case accRefused:
+		return false
+	}
+	if f.accept(ref) {
+		f.acc[ci] = accAccepted
+		return true
+	}
+	f.acc[ci] = accRefused
+	return false
+}
+
+// fuzzyDistance reports whether window c and key are exactly pass edits
+// apart (1: one edit or an adjacent transposition, checked in linear
+// time; 2: Levenshtein's distance), and the distance and swap to record.
+func fuzzyDistance(c, key []byte, pass int) (d int, swap, ok bool) {
 	if bytes.Equal(key, c) || len(key) == 0 {
-		return
+		return 0, false, false
 	}
 	if d := len(c) - len(key); d > pass || -d > pass {
-		return
+		return 0, false, false
 	}
-	var d int
-	swap := false
 	if pass == 1 {
 		switch {
 		case isTransposition(c, key):
-			d, swap = 1, true
+			return 1, true, true
 		case withinOneEditBytes(c, key):
-			d = 1
-		default:
-			return
+			return 1, false, true
 		}
-	} else {
-		d, swap = refDist(c, key)
-		if d != pass {
-			return
-		}
+		return 0, false, false
 	}
+	d, swap = refDist(c, key)
+	return d, swap, d == pass
+}
+
+// recordFuzzy records a fuzzy hit of window c (tokens i..j) on key of
+// invoice ref at distance d.
+func (f *finder) recordFuzzy(ref int32, class keyClass, c, key []byte, d int, swap bool, i, j int, best *int) {
 	h := RefHit{Ref: ref, Kind: KindFuzzyReference, Distance: d, Swap: swap,
 		Contained: len(c) > len(key) && bytes.Contains(c, key), class: class, first: i, last: j}
 	if class == classRF {
@@ -1190,6 +1279,19 @@ func NewRefText(written string) RefText {
 func (t RefText) Within(number string, k int) (d int, swap, ok bool) {
 	var kb, ksb [64]byte
 	key, km := numberTokens(number, kb[:0])
+	var ks []byte
+	// Zeros can only shorten a number: the stripped form is needed only
+	// when the lengths may be within k.
+	if len(t.ws) <= len(key)+k {
+		ks, _ = stripZeros(key, km, ksb[:0])
+	}
+	return t.WithinKeys(key, ks, k)
+}
+
+// WithinKeys is Within given the number's key and the key with leading
+// zeros dropped, as ReferenceIndex.NumberKeys returns them (stripped may be
+// nil when len(t.ws) > len(key)+k: it is not read then).
+func (t RefText) WithinKeys(key, stripped []byte, k int) (d int, swap, ok bool) {
 	d = k + 1
 	if abs(len(t.w)-len(key)) <= k {
 		d, swap = boundedDist(t.w, key, k)
@@ -1197,14 +1299,24 @@ func (t RefText) Within(number string, k int) (d int, swap, ok bool) {
 	// Zeros can only shorten a number: stripped forms are compared only
 	// when their lengths may be within k.
 	if len(t.ws) <= len(key)+k {
-		ks, _ := stripZeros(key, km, ksb[:0])
-		if abs(len(t.ws)-len(ks)) <= k {
-			if d2, s2 := boundedDist(t.ws, ks, k); d2 < d {
+		if abs(len(t.ws)-len(stripped)) <= k {
+			if d2, s2 := boundedDist(t.ws, stripped, k); d2 < d {
 				d, swap = d2, s2
 			}
 		}
 	}
 	return d, swap, d <= k
+}
+
+// NumberKeys returns the key of invoice ref's number (its letters and
+// digits, accents folded, upper case) and the same with each group's
+// leading zeros dropped, as RefText.WithinKeys and NearReferenceKeys take
+// them, from the index's compact copy (no read of the invoice's string:
+// cheaper on a large book); ok is false when the index keeps none for ref
+// (an invoice added with AddExactOnly, or a number over 253 characters).
+// The slices are the index's: read-only.
+func (x *ReferenceIndex) NumberKeys(ref int32) (key, stripped []byte, ok bool) {
+	return x.keys.number(ref)
 }
 
 func abs(v int) int {
@@ -1239,9 +1351,7 @@ func allDigits(c []byte) bool {
 // none is within maxDist. Cost: one bounded comparison per window of a
 // length near the number's.
 func NearReference(p *Payment, number string, maxDist int) (written string, d int, swap bool, ok bool) {
-	a := p.analyse()
-	wins := a.refWindows()
-	if len(wins) == 0 {
+	if len(p.analyse().refWindows()) == 0 {
 		return "", 0, false, false // before reading the number: a cache miss on a large book
 	}
 	var kb, sb [64]byte
@@ -1250,6 +1360,17 @@ func NearReference(p *Payment, number string, maxDist int) (written string, d in
 		return "", 0, false, false
 	}
 	skey, _ := stripZeros(key, kmask, sb[:0])
+	return NearReferenceKeys(p, key, skey, maxDist)
+}
+
+// NearReferenceKeys is NearReference given the number's keys as
+// ReferenceIndex.NumberKeys returns them.
+func NearReferenceKeys(p *Payment, key, skey []byte, maxDist int) (written string, d int, swap bool, ok bool) {
+	a := p.analyse()
+	wins := a.refWindows()
+	if len(wins) == 0 || len(key) < 4 {
+		return "", 0, false, false
+	}
 	best := maxDist + 1
 	for _, w := range wins {
 		c := a.canon(w.i, w.j)

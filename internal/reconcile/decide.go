@@ -289,7 +289,7 @@ func (r *matchRun) matchHits(pr *proposal) {
 			if matchers.LooksLikeDate(h.Written) {
 				return typoReading{}
 			}
-			d, swap, ok := r.refText(text, h.Written).Within(e.invoices[i].Number, e.cfg.MaxFuzzyDistance)
+			d, swap, ok := r.within(text, h.Written, i)
 			return typoReading{d: d, swap: swap, ok: ok && d > 0}
 		})
 		if !t.ok {
@@ -325,7 +325,14 @@ func (r *matchRun) matchHits(pr *proposal) {
 		// number): one edit at most.
 		if pr.hits.get(i) == nil && r.p.HasReferenceText() {
 			t := r.typoOf(i, -1, func() typoReading {
-				w, d, swap, ok := matchers.NearReference(r.p, e.invoices[i].Number, 1)
+				var w string
+				var d int
+				var swap, ok bool
+				if key, skey, kept := e.refs.NumberKeys(i); kept {
+					w, d, swap, ok = matchers.NearReferenceKeys(r.p, key, skey, 1)
+				} else {
+					w, d, swap, ok = matchers.NearReference(r.p, e.invoices[i].Number, 1)
+				}
 				return typoReading{d: d, swap: swap, written: w, ok: ok && !r.namesExactly(w)}
 			})
 			if t.ok {
@@ -346,6 +353,17 @@ func (r *matchRun) refText(text int32, written string) matchers.RefText {
 		r.texts[text] = &t
 	}
 	return *r.texts[text]
+}
+
+// within is matchers.RefDistanceWithin(written, invoice i's number,
+// MaxFuzzyDistance), written being text's (see typoKey), normalised once,
+// and the number's keys read from the reference index's compact copy.
+func (r *matchRun) within(text int32, written string, i int32) (d int, swap, ok bool) {
+	t := r.refText(text, written)
+	if key, skey, kept := r.e.refs.NumberKeys(i); kept {
+		return t.WithinKeys(key, skey, r.e.cfg.MaxFuzzyDistance)
+	}
+	return t.Within(r.e.invoices[i].Number, r.e.cfg.MaxFuzzyDistance)
 }
 
 // typoOf returns the reading of text (see typoKey) as a typo of invoice
@@ -386,7 +404,7 @@ const maxSharedAccount = 8
 // sharedAccount reports whether the payer's IBAN is known for ci and a few
 // other customers (an accountant's, a group's).
 func (r *matchRun) sharedAccount(ci int32) bool {
-	known := r.e.accounts.Lookup(r.p.PayerIBAN)
+	known := r.payerAccounts()
 	return len(known) > 1 && len(known) <= maxSharedAccount && slices.Contains(known, ci)
 }
 
@@ -398,7 +416,7 @@ func (r *matchRun) choices(ci int32) int {
 		return r.offered(ci)
 	}
 	n := 0
-	for _, c := range r.e.accounts.Lookup(r.p.PayerIBAN) {
+	for _, c := range r.payerAccounts() {
 		n += r.offered(c)
 	}
 	return n
@@ -729,7 +747,7 @@ func (r *matchRun) contradictions(pr *proposal) []string {
 // unless ci's own evidence corroborates it — a name that closely matches
 // another customer's.
 func (r *matchRun) payerPointsElsewhere(ci int32) bool {
-	if known := r.e.accounts.Lookup(r.p.PayerIBAN); len(known) > 0 && !slices.Contains(known, ci) {
+	if known := r.payerAccounts(); len(known) > 0 && !slices.Contains(known, ci) {
 		return true
 	}
 	if r.customerEvidence(ci).corroborated {
@@ -763,7 +781,7 @@ func (r *matchRun) payerNamesOtherOnly(ci int32) bool {
 // payerIsPlainlyOther reports whether the payer's IBAN is known for exactly
 // one customer, not ci, and its name closely matches that customer's.
 func (r *matchRun) payerIsPlainlyOther(ci int32) bool {
-	known := r.e.accounts.Lookup(r.p.PayerIBAN)
+	known := r.payerAccounts()
 	if len(known) != 1 || known[0] == ci {
 		return false
 	}

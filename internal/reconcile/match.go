@@ -124,6 +124,19 @@ type matchRun struct {
 	// tries (RefDistance, NearReference).
 	typos map[typoKey]typoReading
 	texts []*matchers.RefText // by typoKey.text ≥ 0, normalised once
+	// known caches the customers the payer's IBAN is known for (when
+	// knownDone): several steps ask, and the account index does not change
+	// during a Match.
+	known     []int32
+	knownDone bool
+}
+
+// payerAccounts returns the customers the payer's IBAN is known for.
+func (r *matchRun) payerAccounts() []int32 {
+	if !r.knownDone {
+		r.known, r.knownDone = r.e.accounts.Lookup(r.p.PayerIBAN), true
+	}
+	return r.known
 }
 
 // typoKey is an invoice and the text read as a typo of its number (an
@@ -175,13 +188,13 @@ func (r *matchRun) retrieve() {
 	e := r.e
 	// Exact first; the fuzzy search (costlier) only when what was found
 	// exactly does not account for the credit.
+	// (FindThenFuzzy looks the texts up exactly once for both.)
 	opt := matchers.FindOptions{Accept: r.accept, ReportUnavailable: true}
-	found := e.refs.Find(r.p, opt, r.found[:0])
-	if e.cfg.MaxFuzzyDistance > 0 && !r.exactSuffices(found) {
+	if e.cfg.MaxFuzzyDistance > 0 {
 		opt.MaxDistance = e.cfg.MaxFuzzyDistance
 		opt.MaxFuzzyCandidates, opt.Plausible = maxFuzzyCandidates, r.plausibleTypo
-		found = e.refs.Find(r.p, opt, found[:0])
 	}
+	found := e.refs.FindThenFuzzy(r.p, opt, r.exactSuffices, r.found[:0])
 	for _, h := range found {
 		if h.Unavailable {
 			r.unavail = append(r.unavail, h)
@@ -196,7 +209,9 @@ func (r *matchRun) retrieve() {
 	if e.cfg.MaxFuzzyDistance > 0 && r.needsFuzzyAlternatives() {
 		// Only near numbers the amount agrees with are alternatives: with
 		// sequential numbering every number has neighbours.
-		more := e.refs.Find(r.p, matchers.FindOptions{Accept: r.accept, MaxDistance: 1, FuzzyEverywhere: true}, found[:0])
+		// The exact hits are r.hits already (the same Accept found them):
+		// only the fuzzy ones are asked for.
+		more := e.refs.Find(r.p, matchers.FindOptions{Accept: r.accept, MaxDistance: 1, FuzzyEverywhere: true, FuzzyOnly: true}, found[:0])
 		found = more
 		for _, h := range more {
 			if h.Distance == 0 || r.hit(h.Ref) != nil {
@@ -212,7 +227,7 @@ func (r *matchRun) retrieve() {
 	r.groupHits()
 
 	addCust := func(ci int32) { r.customerEvidence(ci) }
-	for _, ci := range e.accounts.Lookup(r.p.PayerIBAN) {
+	for _, ci := range r.payerAccounts() {
 		addCust(ci)
 	}
 	for _, py := range r.payers() {
@@ -283,7 +298,7 @@ func (r *matchRun) payers() []payerName {
 // payerNamedOther reports whether the payer's name closely matches another
 // customer's and not ci's.
 func (r *matchRun) payerNamedOther(ci int32) bool {
-	if r.customerEvidence(ci).corroborated || len(r.e.accounts.Lookup(r.p.PayerIBAN)) > 1 {
+	if r.customerEvidence(ci).corroborated || len(r.payerAccounts()) > 1 {
 		return false // a shared account pays for others: its holder's name says nothing
 	}
 	r.searchNames()
@@ -302,7 +317,7 @@ func (r *matchRun) payerIsOther(ci int32) bool {
 	// An IBAN known for one other customer is that customer's; one known
 	// for several is a shared account (an accountant, a group) and says
 	// nothing against ci.
-	if known := r.e.accounts.Lookup(r.p.PayerIBAN); len(known) == 1 && known[0] != ci {
+	if known := r.payerAccounts(); len(known) == 1 && known[0] != ci {
 		return true
 	}
 	if r.customerEvidence(ci).corroborated {
@@ -348,7 +363,7 @@ func (r *matchRun) plausibleTypo(i int32) bool {
 	if f, _ := matchers.FitAmount(r.amount, e.open[i], e.tol); f == matchers.FitExact || f == matchers.FitFee {
 		return true
 	}
-	return slices.Contains(e.accounts.Lookup(r.p.PayerIBAN), e.cust[i])
+	return slices.Contains(r.payerAccounts(), e.cust[i])
 }
 
 // maxAmountAlternatives bounds the invoices of the credit's amount checked
@@ -372,11 +387,11 @@ func (r *matchRun) amountAlternatives() {
 		if e.open[i] != r.amount || !r.accept(i) || r.hit(i) != nil {
 			continue
 		}
-		for _, h := range r.hits[:exact] {
+		for k, h := range r.hits[:exact] {
 			if h.Distance != 0 || !h.Strong {
 				continue
 			}
-			d, swap, ok := matchers.RefDistanceWithin(h.Written, e.invoices[i].Number, e.cfg.MaxFuzzyDistance)
+			d, swap, ok := r.within(int32(k), h.Written, i)
 			if ok && d >= 1 {
 				r.hits = append(r.hits, h.Alternative(i, d, swap, typoBits(d)))
 				break
@@ -532,7 +547,7 @@ func (r *matchRun) customerEvidence(ci int32) *custEvidence {
 	}
 	// An account shared by a few customers that include this one (an
 	// accountant's, a group's) has paid for it before: it corroborates.
-	known := e.accounts.Lookup(r.p.PayerIBAN)
+	known := r.payerAccounts()
 	shared := len(known) > 1 && len(known) <= maxSharedAccount && slices.Contains(known, ci)
 	ce.corroborated = ce.corroborated || ce.identified || shared
 	r.custs = append(r.custs, ce)
