@@ -29,6 +29,7 @@ import (
 // rejectionReport is the part of a <name>.error.json the test reads.
 type rejectionReport struct {
 	File     string `json:"file"`
+	Reason   string `json:"reason"`
 	Parser   string `json:"parser"`
 	Position string `json:"position"`
 	Error    string `json:"error"`
@@ -187,6 +188,24 @@ func testBadInput(t *testing.T, database string) {
 		b, _ := os.ReadFile(filepath.Join(d.dataDir, "rejected", name+".error.json"))
 		if !strings.Contains(string(b), word) {
 			t.Errorf("%s: the report does not say %q: %s", name, word, b)
+		}
+	}
+	// Each report names its kind of refusal, and the metric counts them.
+	kinds := map[string]string{"a-folder": "not_a_file", "link.xml": "not_a_file", "big.xml": "too_large", "huge.xml": "too_large",
+		"empty.xml": "unknown_format", "noise.xml": "unknown_format", "truncated.xml": "parse_error"}
+	perKind := map[string]int{}
+	for name, kind := range kinds {
+		var r rejectionReport
+		b, _ := os.ReadFile(filepath.Join(d.dataDir, "rejected", name+".error.json"))
+		if json.Unmarshal(b, &r) != nil || r.Reason != kind {
+			t.Errorf("%s: reason %q, want %q (%s)", name, r.Reason, kind, b)
+		}
+		perKind[kind]++
+	}
+	for kind, n := range perKind {
+		series := `lettrage_ingest_rejections_total{reason="` + kind + `"}`
+		if got := sumMetric(t, []*daemon{d}, series); got != float64(n) {
+			t.Errorf("%s = %v, want %d", series, got, n)
 		}
 	}
 	var rep rejectionReport

@@ -42,11 +42,11 @@ func (w *Watcher) adopt(ctx context.Context, rel string) {
 		return
 	}
 	if !info.Mode().IsRegular() {
-		w.rejectUnread(ctx, log, rel, name, intake, info, fmt.Sprintf("%s is not a statement file: only regular files are taken (symbolic links are never followed)", describeMode(info.Mode())))
+		w.rejectUnread(ctx, log, rel, name, intake, info, ReasonNotAFile, fmt.Sprintf("%s is not a statement file: only regular files are taken (symbolic links are never followed)", describeMode(info.Mode())))
 		return
 	}
 	if info.Size() > w.cfg.MaxFileBytes {
-		w.rejectUnread(ctx, log, rel, name, intake, info, fmt.Sprintf("file of %d bytes is larger than the %d bytes allowed (ingest max_file_bytes)", info.Size(), w.cfg.MaxFileBytes))
+		w.rejectUnread(ctx, log, rel, name, intake, info, ReasonTooLarge, fmt.Sprintf("file of %d bytes is larger than the %d bytes allowed (ingest max_file_bytes)", info.Size(), w.cfg.MaxFileBytes))
 		return
 	}
 	sha, ok := w.known[rel]
@@ -142,7 +142,7 @@ func (w *Watcher) finishMove(ctx context.Context, log zerolog.Logger, rel, sha s
 		}
 		if _, err := w.root.Lstat(reportPath(dest)); errors.Is(err, fs.ErrNotExist) {
 			intake, _, _ := splitProcessingName(path.Base(rel))
-			r := Report{File: job.FileName, SHA256: sha, Size: job.Size, Parser: "ingest", Error: reason, RejectedAt: job.FinishedAt, JobID: job.ID, IntakeID: intake}
+			r := Report{File: job.FileName, SHA256: sha, Size: job.Size, Parser: "ingest", Error: reason, Reason: ReasonOther, RejectedAt: job.FinishedAt, JobID: job.ID, IntakeID: intake}
 			if err := writeFileAtomic(w.root, reportPath(dest), r.marshal()); err != nil {
 				log.Error().Err(err).Msg("cannot write rejection report; will try again")
 				return
@@ -157,6 +157,7 @@ func (w *Watcher) finishMove(ctx context.Context, log zerolog.Logger, rel, sha s
 		delete(w.known, rel)
 		log.Warn().Str("rejected_to", got).Str("reason", reason).Msg("file rejected (recovered after an interrupted run)")
 		w.m.file(OutcomeRejected, "")
+		w.m.rejected(ReasonOther)
 	default:
 		// A failed job (its file vanished or its path was refused) with
 		// the file back: treat it as a duplicate of a failed original.
@@ -188,7 +189,7 @@ func (w *Watcher) duplicate(ctx context.Context, log zerolog.Logger, rel, name, 
 	if intake == "" {
 		intake, _, _ = splitProcessingName(path.Base(rel))
 	}
-	r := Report{File: name, SHA256: sha, Size: size, Parser: "ingest", DuplicateOf: orig.FileName, JobID: orig.ID, IntakeID: intake,
+	r := Report{File: name, SHA256: sha, Size: size, Parser: "ingest", Reason: ReasonDuplicateRejected, DuplicateOf: orig.FileName, JobID: orig.ID, IntakeID: intake,
 		RejectedAt: w.cfg.Now().UTC(), Error: fmt.Sprintf("same content as %q, which was %s: %s", orig.FileName, outcomeWord(orig), why)}
 	got, err := w.rejectFile(rel, r, nil)
 	if err != nil {
@@ -199,6 +200,7 @@ func (w *Watcher) duplicate(ctx context.Context, log zerolog.Logger, rel, name, 
 	delete(w.known, rel)
 	log.Warn().Str("rejected_to", got).Msg("duplicate of a rejected file rejected")
 	w.m.file(outcomeDuplicate, "")
+	w.m.rejected(ReasonDuplicateRejected)
 }
 
 func outcomeWord(j ledger.IngestJob) string {
@@ -220,8 +222,8 @@ func (w *Watcher) formatOf(ctx context.Context, sha string) string {
 
 // rejectUnread rejects an entry without reading it (not a regular file,
 // too large), with a statement.rejected event.
-func (w *Watcher) rejectUnread(ctx context.Context, log zerolog.Logger, rel, name, intake string, info fs.FileInfo, reason string) {
-	r := Report{File: name, Parser: "ingest", Error: reason, RejectedAt: w.cfg.Now().UTC(), IntakeID: intake}
+func (w *Watcher) rejectUnread(ctx context.Context, log zerolog.Logger, rel, name, intake string, info fs.FileInfo, kind, reason string) {
+	r := Report{File: name, Parser: "ingest", Error: reason, Reason: kind, RejectedAt: w.cfg.Now().UTC(), IntakeID: intake}
 	if info.Mode().IsRegular() {
 		r.Size = info.Size()
 	}
@@ -236,6 +238,7 @@ func (w *Watcher) rejectUnread(ctx context.Context, log zerolog.Logger, rel, nam
 	delete(w.known, rel)
 	log.Warn().Str("rejected_to", got).Str("reason", reason).Msg("file rejected")
 	w.m.file(OutcomeRejected, "")
+	w.m.rejected(kind)
 	w.eventsRecorded()
 }
 

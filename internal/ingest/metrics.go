@@ -15,6 +15,7 @@ type Metrics struct {
 	gaps         prometheus.Counter
 	inbox        prometheus.Gauge
 	errors       *prometheus.CounterVec
+	rejections   *prometheus.CounterVec
 }
 
 // NewMetrics creates the ingestion metrics and registers them on reg:
@@ -32,7 +33,9 @@ type Metrics struct {
 //   - lettrage_ingest_inbox_files: files waiting in inbox/ (temporary and
 //     hidden names not counted), as of the last look;
 //   - lettrage_ingest_errors_total{stage}: transient failures (store or
-//     file system) that made a file wait for a retry.
+//     file system) that made a file wait for a retry;
+//   - lettrage_ingest_rejections_total{reason}: files rejected, by kind of
+//     refusal (the Reason* constants, as each rejection report says).
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
 		files: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -60,8 +63,12 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "lettrage_ingest_errors_total",
 			Help: "Transient ingestion failures, retried, by stage.",
 		}, []string{"stage"}),
+		rejections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lettrage_ingest_rejections_total",
+			Help: "Statement files rejected, by reason: not_a_file, too_large, unknown_format, parse_error, invalid_statement, changed_while_read, gave_up, duplicate_of_rejected, other.",
+		}, []string{"reason"}),
 	}
-	for _, c := range []prometheus.Collector{m.files, m.transactions, m.parse, m.gaps, m.inbox, m.errors} {
+	for _, c := range []prometheus.Collector{m.files, m.transactions, m.parse, m.gaps, m.inbox, m.errors, m.rejections} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register ingest metrics: %w", err)
 		}
@@ -79,6 +86,12 @@ func formatLabel(f string) string {
 func (m *Metrics) file(outcome, format string) {
 	if m != nil {
 		m.files.WithLabelValues(outcome, formatLabel(format)).Inc()
+	}
+}
+
+func (m *Metrics) rejected(reason string) {
+	if m != nil {
+		m.rejections.WithLabelValues(reason).Inc()
 	}
 }
 

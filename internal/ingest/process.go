@@ -111,12 +111,12 @@ func (w *Watcher) process(ctx context.Context, job ledger.IngestJob) {
 		return
 	}
 	if job.Attempts > w.cfg.MaxAttempts && !strings.HasPrefix(job.LastError, attemptPrefix(job.Attempts-1)) {
-		w.rejectJob(ctx, log, job, rel, intake, name, Report{Parser: "ingest",
+		w.rejectJob(ctx, log, job, rel, intake, name, Report{Parser: "ingest", Reason: ReasonGaveUp,
 			Error: fmt.Sprintf("gave up after %d attempts that did not finish (crash or lease of %s expired); last error: %s", job.Attempts-1, w.cfg.Lease, job.LastError)})
 		return
 	}
 	if !info.Mode().IsRegular() {
-		w.rejectJob(ctx, log, job, rel, intake, name, Report{Parser: "ingest", Error: describeMode(info.Mode()) + " is not a statement file"})
+		w.rejectJob(ctx, log, job, rel, intake, name, Report{Parser: "ingest", Reason: ReasonNotAFile, Error: describeMode(info.Mode()) + " is not a statement file"})
 		return
 	}
 	f, err := openRegular(w.root, rel, info)
@@ -146,12 +146,14 @@ func (w *Watcher) process(ctx context.Context, job ledger.IngestJob) {
 	w.m.parsed(format, time.Since(start))
 	log = log.With().Str("format", format).Logger()
 	if p.sha != job.FileHash {
-		w.rejectJob(ctx, log, job, rel, intake, name, Report{Parser: "ingest", Format: format,
+		w.rejectJob(ctx, log, job, rel, intake, name, Report{Parser: "ingest", Format: format, Reason: ReasonChanged,
 			Error: "the file changed after it was taken (its content hash is no longer " + job.FileHash + ")"})
 		return
 	}
 	if err := checkStatements(p.statements, w.cfg.RejectUnbalanced); err != nil {
-		w.rejectJob(ctx, log, job, rel, intake, name, reportFor(err))
+		r := reportFor(err)
+		r.Reason = ReasonInvalidStatement
+		w.rejectJob(ctx, log, job, rel, intake, name, r)
 		return
 	}
 	file := ledger.StatementFile{Hash: job.FileHash, Name: name, Size: p.size, Format: p.format(), Statements: p.statements}
@@ -248,6 +250,7 @@ func (w *Watcher) rejectJob(ctx context.Context, log zerolog.Logger, job ledger.
 	}
 	log.Warn().Str("rejected_to", got).Str("parser", r.Parser).Str("position", r.Position).Str("reason", r.Error).Msg("file rejected")
 	w.m.file(OutcomeRejected, r.Format)
+	w.m.rejected(reasonOf(r))
 	w.eventsRecorded()
 }
 

@@ -30,6 +30,9 @@ type Report struct {
 	Position string `json:"position,omitempty"`
 	// Error says what is wrong.
 	Error string `json:"error"`
+	// Reason is the kind of refusal, one of the Reason* constants: what
+	// lettrage_ingest_rejections_total counts by.
+	Reason string `json:"reason"`
 	// DuplicateOf names the earlier file of the same content, when this
 	// one is a copy of a file that was rejected.
 	DuplicateOf string `json:"duplicate_of,omitempty"`
@@ -42,19 +45,44 @@ type Report struct {
 	IntakeID string `json:"intake_id"`
 }
 
+// Kinds of refusal (Report.Reason).
+const (
+	ReasonNotAFile          = "not_a_file"            // directory, symbolic link, pipe, device
+	ReasonTooLarge          = "too_large"             // above ingest.max_file_bytes, not read
+	ReasonUnknownFormat     = "unknown_format"        // neither CAMT.053 nor CFONB 120 (empty files too)
+	ReasonParseError        = "parse_error"           // a parser refused it, at a position
+	ReasonInvalidStatement  = "invalid_statement"     // parsed, but no statement, no account, or balances that do not check
+	ReasonChanged           = "changed_while_read"    // its content changed after it was taken
+	ReasonGaveUp            = "gave_up"               // attempts that never finished (crash, lease too short)
+	ReasonDuplicateRejected = "duplicate_of_rejected" // same content as a file rejected before
+	ReasonOther             = "other"                 // a refusal recorded by an older version, recovered
+)
+
 // reportFor builds a report from a parse (or other) error: a
 // *statement.ParseError gives the format and position.
 func reportFor(err error) Report {
-	r := Report{Parser: "ingest", Error: err.Error()}
+	r := Report{Parser: "ingest", Error: err.Error(), Reason: ReasonInvalidStatement}
 	var pe *statement.ParseError
 	if errors.As(err, &pe) {
 		r.Format, r.Position, r.Error = pe.Format, pe.Pos, pe.Err.Error()
 		r.Parser = parserOf(pe.Format)
+		r.Reason = ReasonParseError
 	}
 	if errors.Is(err, statement.ErrUnsupported) && r.Parser == "ingest" {
 		r.Parser = "detect"
 	}
+	if r.Parser == "detect" {
+		r.Reason = ReasonUnknownFormat
+	}
 	return r
+}
+
+// reasonOf is the metric label of a report's refusal.
+func reasonOf(r Report) string {
+	if r.Reason == "" {
+		return ReasonOther
+	}
+	return r.Reason
 }
 
 // parserOf names the parser of a format.
