@@ -81,6 +81,8 @@ type decided struct {
 	bt   *ledger.BankTransaction
 	res  reconcile.Result
 	took time.Duration
+	// supersededBy says why a review proposal was withdrawn (superseded).
+	supersededBy string
 }
 
 // letterCredits decides on a run of credits (at most DecisionsPerCommit)
@@ -123,6 +125,10 @@ func (r *Runner) letterCredits(ctx context.Context, b *batch, st *ledger.StoredS
 	if len(ms) == 0 {
 		return nil
 	}
+	for _, i := range superseded(run) {
+		run[i].res = unmatchedBy(run[i].bt, run[i].res, run[i].supersededBy)
+		ms[i] = r.matchOf(run[i].bt, run[i].res)
+	}
 	r.hook("saving")
 	outs, err := r.cfg.Store.SaveMatches(ctx, ms, r.decisionWrite(st))
 	if err != nil {
@@ -144,6 +150,46 @@ func (r *Runner) letterCredits(ctx context.Context, b *batch, st *ledger.StoredS
 		r.recorded(d.bt, d.res, d.took, outs[i], log, sum)
 	}
 	return nil
+}
+
+// superseded returns the indexes of the review proposals of run that
+// allocate an invoice a later credit of the same run letters
+// automatically (the engine lets a clearly stronger credit take an
+// invoice a weaker proposal holds), noting in each which credit took it.
+// Left as they are, they would wait in the review queue for an invoice
+// already paid.
+func superseded(run []decided) []int {
+	takenBy := map[string]string{} // invoice id → bank reference of the automatic lettrage
+	var out []int
+	for i := len(run) - 1; i >= 0; i-- {
+		res := run[i].res
+		switch res.Decision {
+		case ledger.DecisionAuto:
+			for _, al := range res.Allocations {
+				takenBy[al.InvoiceID] = run[i].bt.BankRef
+			}
+		case ledger.DecisionReview:
+			for _, al := range res.Allocations {
+				if ref, ok := takenBy[al.InvoiceID]; ok {
+					run[i].supersededBy = fmt.Sprintf("invoice %s was lettered automatically to a stronger payment of the same statement (bank reference %s)", al.InvoiceID, ref)
+					out = append(out, i)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// unmatchedBy turns a superseded review proposal into an unmatched credit
+// for a person, keeping the engine's reasons and saying why.
+func unmatchedBy(bt *ledger.BankTransaction, res reconcile.Result, why string) reconcile.Result {
+	amount := bt.Transaction.Amount
+	return reconcile.Result{
+		Decision: ledger.DecisionUnmatched, Score: res.Score, CustomerID: res.CustomerID,
+		Reasons:   append(append([]string(nil), res.Reasons...), "no proposal: "+why),
+		Unapplied: amount, WriteOff: ledger.Money{Currency: amount.Currency},
+	}
 }
 
 // decidable rebuilds the credit of bt and tells whether the engine should
