@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lettrage/lettrage/internal/dunning"
 	"github.com/lettrage/lettrage/internal/invoicecsv"
 	"github.com/lettrage/lettrage/internal/ledger"
 )
@@ -27,6 +28,46 @@ type importJSON struct {
 	Cancelled     int `json:"cancelled"`
 	KeptCancelled int `json:"kept_cancelled"`
 	Customers     int `json:"customers"`
+	// TermsFlags are the batch's invoices whose payment term exceeds the
+	// legal maximum (L441-10 I: 60 days from the invoice date, or 45 days
+	// end of month where the policy allows it). They are imported all the same: an excessive term
+	// is the creditor's risk of an administrative fine, not a reason to
+	// refuse the invoice.
+	TermsFlags []termsFlagJSON `json:"terms_flags,omitempty"`
+}
+
+// termsFlagJSON is one invoice flagged at import for its payment term.
+type termsFlagJSON struct {
+	InvoiceID string      `json:"invoice_id"`
+	Number    string      `json:"number"`
+	IssueDate ledger.Date `json:"issue_date"`
+	DueDate   ledger.Date `json:"due_date"`
+	TermDays  int         `json:"term_days"`
+	Limit     ledger.Date `json:"limit"`
+	Reason    string      `json:"reason"`
+}
+
+// termsFlags checks the payment terms of the invoices of a batch against
+// the dunning policy's (the legal default without a dunning policy).
+func (a *api) termsFlags(invoices []ledger.Invoice) []termsFlagJSON {
+	terms := dunning.PaymentTerms{MaxDays: 60}
+	if a.dunning != nil {
+		terms = a.dunning.Policy().PaymentTerms
+	}
+	var out []termsFlagJSON
+	for i := range invoices {
+		inv := &invoices[i]
+		if inv.Status == ledger.InvoiceCancelled || inv.IssueDate.IsZero() || inv.DueDate.IsZero() {
+			continue
+		}
+		c, err := dunning.CheckPaymentTerms(inv.IssueDate, inv.DueDate, terms)
+		if err != nil || !c.Flagged {
+			continue
+		}
+		out = append(out, termsFlagJSON{InvoiceID: inv.ID, Number: inv.Number, IssueDate: inv.IssueDate, DueDate: inv.DueDate,
+			TermDays: c.TermDays, Limit: c.Limit, Reason: c.Reason})
+	}
+	return out
 }
 
 // importInvoices imports a batch of invoices, all or nothing: a JSON array
@@ -74,9 +115,14 @@ func (a *api) importInvoices(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	flags := a.termsFlags(invoices)
+	if len(flags) > 0 {
+		a.log.Warn().Int64("import_id", res.ImportID).Int("invoices", len(flags)).Str("first", flags[0].InvoiceID).
+			Str("reason", flags[0].Reason).Msg("invoices imported with a payment term beyond the legal maximum (L441-10)")
+	}
 	writeJSON(w, http.StatusOK, importJSON{
 		ImportID: res.ImportID, Invoices: len(invoices), Created: res.Created, Updated: res.Updated, Changed: res.Changed, Unchanged: res.Unchanged,
-		Cancelled: res.Cancelled, KeptCancelled: res.KeptCancelled, Customers: res.Customers,
+		Cancelled: res.Cancelled, KeptCancelled: res.KeptCancelled, Customers: res.Customers, TermsFlags: flags,
 	})
 	return nil
 }

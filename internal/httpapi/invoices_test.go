@@ -283,3 +283,29 @@ func TestRequestLogKeepsImportCellsOut(t *testing.T) {
 		t.Fatalf("request log: %s", logs.String())
 	}
 }
+
+// testImportFlagsPaymentTerms: invoices whose payment term exceeds the
+// legal maximum (60 days from the invoice date) are imported and flagged
+// in the answer; others are not. (A due date before the invoice date is
+// refused by the import itself.)
+func testImportFlagsPaymentTerms(t *testing.T, open opener) {
+	e := setup(t, open)
+	res := e.importInvoices(`invoice_id,number,customer_id,customer_name,amount,currency,issue_date,due_date
+T-1,FA-1,C1,Client Un,100.00,EUR,2026-01-15,2026-03-16
+T-2,FA-2,C1,Client Un,200.00,EUR,2026-01-15,2026-03-17
+T-3,FA-3,C1,Client Un,300.00,EUR,2026-01-15,2026-07-31
+`)
+	if res.Created != 3 {
+		t.Fatalf("import = %+v, want the three invoices imported", res)
+	}
+	if len(res.TermsFlags) != 2 {
+		t.Fatalf("terms flags = %+v, want T-2 (61 days) and T-3 (197 days)", res.TermsFlags)
+	}
+	f := res.TermsFlags[0]
+	if f.InvoiceID != "T-2" || f.Number != "FA-2" || f.TermDays != 61 || f.Limit.String() != "2026-03-16" || !strings.Contains(f.Reason, "L441-10") {
+		t.Errorf("flag of T-2 = %+v", f)
+	}
+	if g := res.TermsFlags[1]; g.InvoiceID != "T-3" || g.TermDays != 197 {
+		t.Errorf("flag of T-3 = %+v", g)
+	}
+}

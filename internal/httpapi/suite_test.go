@@ -25,6 +25,7 @@ var suite = []struct {
 	{"ListInvoices", testListInvoices},
 	{"GetInvoice", testGetInvoice},
 	{"InvoiceAudit", testInvoiceAudit},
+	{"ImportFlagsPaymentTerms", testImportFlagsPaymentTerms},
 	{"ReviewFlowConfirm", testReviewConfirm},
 	{"ConfirmPartialWithEdit", testConfirmWithEdit},
 	{"ConfirmAutomatic", testConfirmAutomatic},
