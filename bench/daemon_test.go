@@ -424,14 +424,7 @@ func BenchmarkDaemonSustained(b *testing.B) {
 		}
 		cpu0 := d.metric(b, "process_cpu_seconds_total")
 		want := n * (2*sustainedCredits + 1)
-		b.ResetTimer()
-		start := time.Now()
-		for _, drop := range drops {
-			drop()
-		}
-		rcv.waitFor(b, 30*time.Minute, fmt.Sprintf("%d webhooks", want), func() bool { return rcv.total >= want })
-		elapsed := time.Since(start)
-		b.StopTimer()
+		elapsed := dropAndDrain(b, drops, rcv, want)
 		b.SetBytes(size / int64(n))
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "statements/s")
 		b.ReportMetric(float64(n*sustainedCredits)/elapsed.Seconds(), "transactions/s")
@@ -439,6 +432,21 @@ func BenchmarkDaemonSustained(b *testing.B) {
 		b.ReportMetric((d.metric(b, "process_cpu_seconds_total")-cpu0)*1000/float64(n), "daemon-cpu-ms/op")
 		b.ReportMetric(d.metric(b, "process_resident_memory_bytes")/(1<<20), "daemon-rss-MB")
 	})
+}
+
+// dropAndDrain times, with the benchmark timer running, the drop of every
+// staged statement until the receiver got want webhooks.
+func dropAndDrain(b *testing.B, drops []func() time.Time, rcv *benchReceiver, want int) time.Duration {
+	b.Helper()
+	b.ResetTimer()
+	start := time.Now()
+	for _, drop := range drops {
+		drop()
+	}
+	rcv.waitFor(b, 30*time.Minute, fmt.Sprintf("%d webhooks", want), func() bool { return rcv.total >= want })
+	elapsed := time.Since(start)
+	b.StopTimer()
+	return elapsed
 }
 
 // anyOpenInvoice reports whether some imported invoice is still open.
@@ -540,14 +548,7 @@ func BenchmarkDaemonReplicas(b *testing.B) {
 			}
 			cpu0 := cpu()
 			want := b.N * (2*sustainedCredits + 1)
-			b.ResetTimer()
-			start := time.Now()
-			for _, drop := range drops {
-				drop()
-			}
-			rcv.waitFor(b, 30*time.Minute, fmt.Sprintf("%d webhooks", want), func() bool { return rcv.total >= want })
-			elapsed := time.Since(start)
-			b.StopTimer()
+			elapsed := dropAndDrain(b, drops, rcv, want)
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "statements/s")
 			b.ReportMetric(float64(want)/elapsed.Seconds(), "webhooks/s")
 			b.ReportMetric((cpu()-cpu0)*1000/float64(b.N), "replicas-cpu-ms/op")

@@ -184,13 +184,8 @@ func (r *Runner) Run(ctx context.Context, asOf ledger.Date, opts Options) (Repor
 		}
 	}
 	if !opts.DryRun {
-		if len(rep.Steps) > 0 && r.cfg.OnEvents != nil {
-			r.cfg.OnEvents()
-		}
+		r.announce(rep.Steps)
 		if r.cfg.Metrics != nil {
-			for _, s := range rep.Steps {
-				r.cfg.Metrics.transitions.WithLabelValues(string(s.Kind), s.Action).Inc()
-			}
 			if err := r.cfg.Metrics.refreshCases(ctx, r.cfg.Store); err != nil {
 				r.cfg.Logger.Warn().Err(err).Msg("dunning case metrics not refreshed")
 			}

@@ -62,14 +62,7 @@ func (r *Runner) CloseSettled(ctx context.Context, asOf ledger.Date) (Report, er
 		}
 	}
 	if len(rep.Steps) > 0 {
-		if r.cfg.OnEvents != nil {
-			r.cfg.OnEvents()
-		}
-		if r.cfg.Metrics != nil {
-			for _, s := range rep.Steps {
-				r.cfg.Metrics.transitions.WithLabelValues(string(s.Kind), s.Action).Inc()
-			}
-		}
+		r.announce(rep.Steps)
 		r.cfg.Logger.Info().Str("as_of", asOf.String()).Int("closed", rep.Count(StepClose)).Int("failed", len(rep.Failed)).
 			Msg("dunning cases of paid invoices closed")
 	}
@@ -120,6 +113,22 @@ func (s *Settler) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-time.After(s.every):
+		}
+	}
+}
+
+// announce wakes the outbox for the events of stored steps and counts
+// them in lettrage_dunning_transitions_total.
+func (r *Runner) announce(steps []Step) {
+	if len(steps) == 0 {
+		return
+	}
+	if r.cfg.OnEvents != nil {
+		r.cfg.OnEvents()
+	}
+	if r.cfg.Metrics != nil {
+		for _, s := range steps {
+			r.cfg.Metrics.transitions.WithLabelValues(string(s.Kind), s.Action).Inc()
 		}
 	}
 }
