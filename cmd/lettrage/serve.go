@@ -284,7 +284,11 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	if err != nil {
 		return err
 	}
-	settler = dunningrun.NewSettler(dunRunner, 2*time.Second)
+	if dunScheduler != nil {
+		// Without a schedule dunning is driven by hand (lettrage dunning
+		// run --as-of), closings included.
+		settler = dunningrun.NewSettler(dunRunner, 2*time.Second)
+	}
 	var draining atomic.Bool
 	tokens := make([]httpapi.Token, 0, len(cfg.API.Tokens))
 	for _, t := range cfg.API.Tokens {
@@ -310,7 +314,12 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 		// A lettrage confirmed or reversed through the API goes out and
 		// closes (or, at the next run, reopens) dunning cases like one of
 		// the engine.
-		OnChange: func() { dispatcher.Notify(); settler.Notify() },
+		OnChange: func() {
+			dispatcher.Notify()
+			if settler != nil {
+				settler.Notify()
+			}
+		},
 	})
 	if err != nil {
 		return err
@@ -343,7 +352,9 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	if dunScheduler != nil {
 		start("dunning scheduler", dunScheduler.Run)
 	}
-	start("dunning settler", func(ctx context.Context) error { settler.Run(ctx); return nil })
+	if settler != nil {
+		start("dunning settler", func(ctx context.Context) error { settler.Run(ctx); return nil })
+	}
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
 
