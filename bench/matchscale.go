@@ -16,6 +16,7 @@ import (
 	"github.com/lettrage/lettrage/fixtures/corpus"
 	"github.com/lettrage/lettrage/fixtures/render"
 	"github.com/lettrage/lettrage/internal/ledger"
+	"github.com/lettrage/lettrage/internal/matchstream"
 	"github.com/lettrage/lettrage/internal/reconcile"
 	"github.com/lettrage/lettrage/internal/statement"
 	"github.com/lettrage/lettrage/internal/statement/camt053"
@@ -177,12 +178,16 @@ func countLines(f *os.File) (int, error) {
 // parseStatement streams a statement file's booked credit transactions
 // into fn.
 func parseStatement(ctx context.Context, path, format string, fn func(reconcile.Credit) error) error {
+	return parseStatementInto(ctx, path, format, creditVisitor(fn))
+}
+
+// parseStatementInto streams the statement file in the given format into v.
+func parseStatementInto(ctx context.Context, path, format string, v statement.Visitor) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	v := creditVisitor(fn)
 	r := bufio.NewReaderSize(f, 1<<20)
 	switch format {
 	case ModeCFONB:
@@ -288,7 +293,9 @@ func normToken(buf []byte, s string) []byte {
 }
 
 // RunScaleEngine does what `lettrage match` does: read the invoice CSV,
-// build the engine, stream the statement and decide on every credit.
+// build the engine, stream the statement and decide on every credit (the
+// parse and each credit's preparation on a second goroutine, as
+// internal/matchstream does).
 func RunScaleEngine(ctx context.Context, in ScaleInput, cfg reconcile.Config) (ScaleResult, error) {
 	res := ScaleResult{Run: "engine"}
 	t0, c0 := time.Now(), cpuTime()
@@ -304,12 +311,14 @@ func RunScaleEngine(ctx context.Context, in ScaleInput, cfg reconcile.Config) (S
 	invoices, customers = nil, nil // the engine keeps what it needs
 	t1 := time.Now()
 	res.ReadBook = t1.Sub(t0)
-	err = parseStatement(ctx, in.Statement, in.Format, func(c reconcile.Credit) error {
-		res.Credits++
-		r, err := eng.Match(ctx, c)
-		if err != nil {
-			return err
+	parse := func(ctx context.Context, v statement.Visitor) error {
+		return parseStatementInto(ctx, in.Statement, in.Format, v)
+	}
+	err = matchstream.Run(ctx, eng, parse, func(_ reconcile.Credit, r reconcile.Result, matched bool) error {
+		if !matched {
+			return nil
 		}
+		res.Credits++
 		switch r.Decision {
 		case ledger.DecisionAuto:
 			res.Auto++

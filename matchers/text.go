@@ -79,6 +79,12 @@ func (a *textAnalysis) written(i, j int) string {
 	return a.sources[ti.src][ti.start:tj.end]
 }
 
+// Analyse tokenises the payment's texts and finds the windows that could
+// be references now rather than on the first search: a caller may prepare
+// payments on one goroutine and search them on another. p must not change
+// afterwards (until Reset).
+func (p *Payment) Analyse() { p.analyse().refWindows() }
+
 // analyse returns the payment's token analysis, building it on first use.
 func (p *Payment) analyse() *textAnalysis {
 	if p.analysis != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/lettrage/lettrage/internal/invoicecsv"
 	"github.com/lettrage/lettrage/internal/ledger"
+	"github.com/lettrage/lettrage/internal/matchstream"
 	"github.com/lettrage/lettrage/internal/reconcile"
 	"github.com/lettrage/lettrage/internal/statement"
 	"github.com/lettrage/lettrage/internal/statement/detect"
@@ -111,9 +112,11 @@ func runMatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return exitFailure
 		}
 		out := &spillBuffer{}
-		v := newMatchVisitor(ctx, engine, out, *asJSON)
+		v := newMatchVisitor(out, *asJSON)
 		cp := engine.Checkpoint()
-		err := detect.ParseFile(ctx, file, v)
+		err := matchstream.Run(ctx, engine, func(ctx context.Context, sv statement.Visitor) error {
+			return detect.ParseFile(ctx, file, sv)
+		}, v.decided)
 		if err == nil {
 			err = v.finish()
 		}
@@ -182,18 +185,16 @@ func extOf(path string) string {
 	return path[i:]
 }
 
-// matchVisitor matches each booked credit as the parser streams it.
+// matchVisitor prints and counts the decisions on one file's credits.
 type matchVisitor struct {
-	ctx    context.Context
-	engine *reconcile.Engine
-	w      io.Writer
-	enc    *json.Encoder
-	table  *tabwriter.Writer
-	sum    matchSummary
+	w     io.Writer
+	enc   *json.Encoder
+	table *tabwriter.Writer
+	sum   matchSummary
 }
 
-func newMatchVisitor(ctx context.Context, e *reconcile.Engine, w io.Writer, asJSON bool) *matchVisitor {
-	v := &matchVisitor{ctx: ctx, engine: e, w: w}
+func newMatchVisitor(w io.Writer, asJSON bool) *matchVisitor {
+	v := &matchVisitor{w: w}
 	if asJSON {
 		v.enc = json.NewEncoder(w)
 		v.enc.SetEscapeHTML(false)
@@ -204,32 +205,17 @@ func newMatchVisitor(ctx context.Context, e *reconcile.Engine, w io.Writer, asJS
 	return v
 }
 
-func (v *matchVisitor) BeginStatement(context.Context, *ledger.Statement) error { return nil }
-
-func (v *matchVisitor) EndStatement(context.Context, *ledger.Statement) error { return nil }
-
-// Entry matches the entry's credit transactions, in order. An entry
-// without transaction details stands for one transaction.
-func (v *matchVisitor) Entry(ctx context.Context, s *ledger.Statement, e *ledger.Entry) error {
-	txs := e.Transactions
-	if len(txs) == 0 {
-		txs = []ledger.Transaction{{Index: 1, Amount: e.Amount, Direction: e.Direction, AcctSvcrRef: e.AcctSvcrRef, AdditionalInfo: e.AdditionalInfo}}
+// decided prints one transaction's decision and counts it; a transaction
+// the engine does not letter is only counted.
+func (v *matchVisitor) decided(c reconcile.Credit, r reconcile.Result, matched bool) error {
+	if !matched {
+		v.sum.skipped++
+		return nil
 	}
-	for k := range txs {
-		c := reconcile.Credit{Statement: s, Entry: e, Tx: &txs[k]}
-		if reconcile.Matchable(c) != nil {
-			v.sum.skipped++
-			continue
-		}
-		r, err := v.engine.Match(ctx, c)
-		if err != nil {
-			return fmt.Errorf("match entry %d transaction %d: %w", e.Index, k+1, err)
-		}
-		if err := v.write(c, r); err != nil {
-			return err
-		}
-		v.sum.count(c, r)
+	if err := v.write(c, r); err != nil {
+		return err
 	}
+	v.sum.count(c, r)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/lettrage/lettrage/internal/ledger"
 	"github.com/lettrage/lettrage/matchers"
@@ -49,7 +50,8 @@ type Engine struct {
 	rejected map[string]struct{} // fingerprint + "\x00" + invoice id
 	journal  []change
 
-	run *matchRun // the working space of Match, reused from credit to credit
+	run  *matchRun // the working space of Match, reused from credit to credit
+	prep *Prepared // Match's prepared credit, its space reused
 }
 
 // customer is what the engine knows of one customer.
@@ -140,13 +142,22 @@ func NewEngine(cfg Config, invoices []ledger.Invoice, customers []ledger.Custome
 		c.Aliases = slices.Clone(c.Aliases)
 		e.customers = append(e.customers, customer{c: c})
 	}
-	// The index reads numbers back from the invoices instead of keeping
-	// copies: that is memory on millions of invoices.
-	refs := matchers.NewReferenceIndexBuilderFunc(n, func(ref int32) (string, string) {
-		return invoices[ref].Number, invoices[ref].RFReference
-	})
 	if dup, ok := duplicateID(invoices); ok {
 		return nil, fmt.Errorf("new engine: invoice %q listed twice: %w", dup, ledger.ErrInvalid)
+	}
+	// The reference index — the costliest — is built on a goroutine of its
+	// own while this one builds the rest.
+	// The first error is that of the first invoice refused, by either.
+	refsDone := make(chan refsBuilt, 1)
+	var refused atomic.Int64 // the invoice this loop refused; len(invoices) while none
+	refused.Store(int64(n))
+	go func() { refsDone <- buildReferences(invoices, &refused) }()
+	fail := func(i int, err error) (*Engine, error) {
+		refused.Store(int64(i))
+		if rb := <-refsDone; rb.err != nil && rb.at < i {
+			return nil, fmt.Errorf("new engine: %w", rb.err)
+		}
+		return nil, err
 	}
 	var amountBuilders []*matchers.AmountIndexBuilder
 	var lastCust int32
@@ -154,20 +165,20 @@ func NewEngine(cfg Config, invoices []ledger.Invoice, customers []ledger.Custome
 	for i := range invoices {
 		inv := &invoices[i]
 		if inv.ID == "" {
-			return nil, fmt.Errorf("new engine: invoice %d has no id: %w", i, ledger.ErrInvalid)
+			return fail(i, fmt.Errorf("new engine: invoice %d has no id: %w", i, ledger.ErrInvalid))
 		}
 		cur := inv.Open.Currency
 		if cur == "" {
 			cur = inv.Amount.Currency
 		}
 		if !cur.Valid() {
-			return nil, fmt.Errorf("new engine: invoice %q: currency %q: %w", inv.ID, cur, ledger.ErrInvalid)
+			return fail(i, fmt.Errorf("new engine: invoice %q: currency %q: %w", inv.ID, cur, ledger.ErrInvalid))
 		}
 		if inv.Amount.Currency != "" && inv.Amount.Currency != cur {
-			return nil, fmt.Errorf("new engine: invoice %q: amount in %s, open amount in %s: %w", inv.ID, inv.Amount.Currency, cur, ledger.ErrCurrencyMismatch)
+			return fail(i, fmt.Errorf("new engine: invoice %q: amount in %s, open amount in %s: %w", inv.ID, inv.Amount.Currency, cur, ledger.ErrCurrencyMismatch))
 		}
 		if inv.Open.Minor > inv.Amount.Minor && inv.Amount.Currency != "" {
-			return nil, fmt.Errorf("new engine: invoice %q: open amount %s above amount %s: %w", inv.ID, inv.Open, inv.Amount, ledger.ErrInvalid)
+			return fail(i, fmt.Errorf("new engine: invoice %q: open amount %s above amount %s: %w", inv.ID, inv.Open, inv.Amount, ledger.ErrInvalid))
 		}
 		cid, ok := lastCust, lastCustID == inv.CustomerID && i > 0
 		if !ok {
@@ -184,7 +195,7 @@ func NewEngine(cfg Config, invoices []ledger.Invoice, customers []ledger.Custome
 		k, ok := e.curByCode[cur]
 		if !ok {
 			if len(e.currencies) == 255 {
-				return nil, fmt.Errorf("new engine: more than 255 currencies: %w", ledger.ErrInvalid)
+				return fail(i, fmt.Errorf("new engine: more than 255 currencies: %w", ledger.ErrInvalid))
 			}
 			k = uint8(len(e.currencies))
 			e.curByCode[cur] = k
@@ -198,24 +209,19 @@ func NewEngine(cfg Config, invoices []ledger.Invoice, customers []ledger.Custome
 		if inv.Status == ledger.InvoiceCancelled {
 			continue
 		}
-		// Paid invoices are indexed too (exact lookups only), never
-		// offered: a remittance that names one is recognised as naming an
-		// invoice already paid.
-		if inv.Open.Minor <= 0 || inv.Status == ledger.InvoicePaid {
-			if err := refs.AddExactOnly(int32(i), inv.Number, inv.RFReference); err != nil {
-				return nil, fmt.Errorf("new engine: %w", err)
-			}
+		if !offered(inv) { // paid: in the reference index, never offered
 			continue
-		}
-		if err := refs.Add(int32(i), inv.Number, inv.RFReference); err != nil {
-			return nil, fmt.Errorf("new engine: %w", err)
 		}
 		e.open[i] = inv.Open.Minor
 		e.openCount[k]++
 		amountBuilders[k].Add(int32(i), inv.Open.Minor)
 		e.customers[cid].invoices = append(e.customers[cid].invoices, int32(i))
 	}
-	e.refs = refs.Build()
+	rb := <-refsDone
+	if rb.err != nil {
+		return nil, fmt.Errorf("new engine: %w", rb.err)
+	}
+	e.refs = rb.index
 	for _, b := range amountBuilders {
 		e.amounts = append(e.amounts, b.Build())
 	}
@@ -259,6 +265,51 @@ func NewEngine(cfg Config, invoices []ledger.Invoice, customers []ledger.Custome
 		}
 	}
 	return e, nil
+}
+
+// offered reports whether a valid invoice is offered to credits: neither
+// cancelled nor paid, with an amount still open.
+func offered(inv *ledger.Invoice) bool {
+	return inv.Status != ledger.InvoiceCancelled && inv.Status != ledger.InvoicePaid && inv.Open.Minor > 0
+}
+
+// refsBuilt is the outcome of buildReferences.
+type refsBuilt struct {
+	index *matchers.ReferenceIndex
+	err   error
+	at    int // the invoice err is about
+}
+
+// buildReferences builds the reference index of the invoices: the numbers
+// and creditor references of those offered, for exact and fuzzy lookups;
+// of paid ones, for exact lookups only — a remittance that names one is
+// recognised as naming an invoice already paid; cancelled ones are left
+// out. The index reads numbers back from the invoices instead of keeping
+// copies: that is memory on millions of invoices. It gives up, returning
+// nothing, on reaching the invoice refused says (the caller refused it).
+func buildReferences(invoices []ledger.Invoice, refused *atomic.Int64) refsBuilt {
+	refs := matchers.NewReferenceIndexBuilderFunc(len(invoices), func(ref int32) (string, string) {
+		return invoices[ref].Number, invoices[ref].RFReference
+	})
+	for i := range invoices {
+		if int64(i) >= refused.Load() {
+			return refsBuilt{}
+		}
+		inv := &invoices[i]
+		var err error
+		switch {
+		case inv.Status == ledger.InvoiceCancelled:
+			continue
+		case offered(inv):
+			err = refs.Add(int32(i), inv.Number, inv.RFReference)
+		default:
+			err = refs.AddExactOnly(int32(i), inv.Number, inv.RFReference)
+		}
+		if err != nil {
+			return refsBuilt{err: err, at: i}
+		}
+	}
+	return refsBuilt{index: refs.Build()}
 }
 
 // custKey returns the normalised key of customer ci's legal name.

@@ -19,9 +19,22 @@ func (e *Engine) Match(ctx context.Context, c Credit) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
-	if err := Matchable(c); err != nil {
+	e.prep = prepare(c, e.prep)
+	return e.MatchPrepared(ctx, e.prep)
+}
+
+// MatchPrepared is Match on a credit Prepare has prepared (on any
+// goroutine, before): the same decision, remembered the same way. The
+// engine does not keep pc; the caller may prepare another credit into it
+// once this returns.
+func (e *Engine) MatchPrepared(ctx context.Context, pc *Prepared) (Result, error) {
+	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
+	if pc.err != nil {
+		return Result{}, pc.err
+	}
+	c := pc.c
 	m := c.Amount()
 	res := Result{
 		Decision:  ledger.DecisionUnmatched,
@@ -34,7 +47,8 @@ func (e *Engine) Match(ctx context.Context, c Credit) (Result, error) {
 		return res, nil
 	}
 	r := e.newRun()
-	r.c, r.p, r.cur, r.currency, r.amount = c, paymentInto(r.p, c), k, m.Currency, m.Minor
+	r.c, r.p, r.cur, r.currency, r.amount = c, pc.p, k, m.Currency, m.Minor
+	r.payerNames = pc.names
 	if d := c.Date(); !d.IsZero() {
 		r.payDay = dayNumber(d)
 	}
@@ -43,7 +57,9 @@ func (e *Engine) Match(ctx context.Context, c Credit) (Result, error) {
 	}
 	r.retrieve()
 	r.propose()
-	return r.decide(res), nil
+	res = r.decide(res)
+	r.p, r.payerNames = nil, nil // the caller's, to reuse
+	return res, nil
 }
 
 // newRun returns the engine's matchRun emptied for a new credit. One is
@@ -54,12 +70,11 @@ func (e *Engine) Match(ctx context.Context, c Credit) (Result, error) {
 func (e *Engine) newRun() *matchRun {
 	r := e.run
 	if r == nil || cap(r.props) > 1024 || cap(r.hits) > 1024 {
-		r = &matchRun{p: &matchers.Payment{}} // none yet, or an outsized credit's: not kept
+		r = &matchRun{} // none yet, or an outsized credit's: not kept
 		e.run = r
 	}
 	*r = matchRun{
 		e:            e,
-		p:            r.p,
 		hits:         r.hits[:0],
 		found:        r.found[:0],
 		groups:       r.groups[:0],
@@ -68,7 +83,6 @@ func (e *Engine) newRun() *matchRun {
 		props:        r.props[:0],
 		propIdx:      reuseMap(r.propIdx),
 		nameStrong:   r.nameStrong[:0],
-		payerNames:   r.payerNames[:0],
 		offeredCache: r.offeredCache[:0],
 		groupRecon:   r.groupRecon[:0],
 		typos:        reuseMap(r.typos),
@@ -112,9 +126,8 @@ type matchRun struct {
 	// nameStrong lists the customers whose names the payer's closely
 	// matches.
 	nameStrong []int32
-	searched   bool // searchNames has run
-	payerNames []payerName
-	payersDone bool // payerNames is filled
+	searched   bool        // searchNames has run
+	payerNames []payerName // the Prepared's
 	// offeredCache counts each customer's offered invoices once.
 	offeredCache []custCount
 	// groupRecon caches groupReconciles, per group (when groupReconDone).
@@ -260,8 +273,8 @@ func (r *matchRun) searchNames() {
 		return
 	}
 	r.searched = true
-	for _, py := range r.payers() {
-		for _, h := range r.e.names.SearchForm(py.form, 3, 0.55) {
+	for k := range r.payerNames {
+		for _, h := range r.payerNames[k].search(r.e) {
 			ce := r.customerEvidence(h.Customer)
 			if h.Similarity >= 0.95 && !h.LegalConflict {
 				r.nameStrong = append(r.nameStrong, ce.ci)
@@ -275,25 +288,14 @@ type payerName struct {
 	raw  string
 	form matchers.NameForm
 	key  string
+	// hits are the customers the name index finds for it (when searched).
+	hits     []matchers.NameHit
+	searched bool
 }
 
-// payers returns the debtor's and the ultimate debtor's names, normalised.
-func (r *matchRun) payers() []payerName {
-	if !r.payersDone {
-		r.payersDone = true
-		for _, n := range [2]string{r.p.PayerName, r.p.UltimatePayerName} {
-			if n == "" {
-				continue
-			}
-			f := matchers.NormalizeName(n)
-			if len(f.Tokens) == 0 {
-				continue
-			}
-			r.payerNames = append(r.payerNames, payerName{raw: n, form: f, key: f.Key()})
-		}
-	}
-	return r.payerNames
-}
+// payers returns the debtor's and the ultimate debtor's names, normalised
+// (by Prepare).
+func (r *matchRun) payers() []payerName { return r.payerNames }
 
 // payerNamedOther reports whether the payer's name closely matches another
 // customer's and not ci's.
