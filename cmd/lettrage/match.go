@@ -85,24 +85,24 @@ func runMatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return exitBadUsage
 		}
 	}
-	invoices, customers, err := loadInvoices(*invoicesPath)
-	if err != nil {
-		fmt.Fprintf(stderr, "lettrage match: %s: rejected: %v\n", *invoicesPath, err)
-		return exitFailure
+	// Millions of invoices: the file is streamed into the engine (no
+	// invoice list is ever held whole), the heap growing by a quarter (not
+	// the default double) between collections while it is read; then the
+	// collector is set for the run's live heap (matchstream.TuneGC). GOGC,
+	// when set, decides instead.
+	tuneGC := os.Getenv("GOGC") == ""
+	if tuneGC {
+		defer debug.SetGCPercent(debug.SetGCPercent(25))
 	}
-	// Millions of invoices: hand the reader's garbage back before the
-	// indexes are built, and let the heap grow by a quarter (not the
-	// default double) between collections while the run's large, unchanging
-	// data is live. GOGC, when set, decides instead.
-	debug.FreeOSMemory()
-	engine, err := reconcile.NewEngine(reconcile.DefaultConfig(), invoices, customers)
+	engine, err := buildEngine(*invoicesPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "lettrage match: %s: %v\n", *invoicesPath, err)
 		return exitFailure
 	}
-	debug.FreeOSMemory()
-	if os.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(25))
+	if tuneGC {
+		matchstream.TuneGC()
+	} else {
+		debug.FreeOSMemory() // the reading's garbage
 	}
 	code := exitOK
 	var sum matchSummary
@@ -164,17 +164,39 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// loadInvoices reads the invoice file, CSV or JSON.
-func loadInvoices(path string) ([]ledger.Invoice, []ledger.Customer, error) {
+// buildEngine streams the invoice file, CSV or JSON, into a new engine.
+// A file the import refuses is "rejected: " and the import's problems.
+func buildEngine(path string) (*reconcile.Engine, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, fmt.Errorf("rejected: %w", err)
 	}
 	defer f.Close()
-	if strings.EqualFold(strings.TrimPrefix(extOf(path), "."), "json") {
-		return invoicecsv.ParseJSON(f)
+	b, err := reconcile.NewBuilder(reconcile.DefaultConfig(), 0)
+	if err != nil {
+		return nil, err
 	}
-	return invoicecsv.ParseAuto(f)
+	scan := invoicecsv.ScanAuto
+	if strings.EqualFold(strings.TrimPrefix(extOf(path), "."), "json") {
+		scan = invoicecsv.ScanJSON
+	}
+	var engineErr error
+	customers, err := scan(f, func(inv *ledger.Invoice) error {
+		engineErr = b.AddInvoice(inv)
+		return engineErr
+	})
+	switch {
+	case engineErr != nil:
+		return nil, engineErr
+	case err != nil:
+		return nil, fmt.Errorf("rejected: %w", err)
+	}
+	for _, c := range customers {
+		if err := b.AddCustomer(c); err != nil {
+			return nil, err
+		}
+	}
+	return b.Build()
 }
 
 func extOf(path string) string {

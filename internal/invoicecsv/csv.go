@@ -20,7 +20,26 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 // open amount of zero, included) and the customers they name, or an *Error
 // listing every problem, or a read error.
 func Parse(r io.Reader) ([]ledger.Invoice, []ledger.Customer, error) {
-	br := bufio.NewReaderSize(r, 256<<10)
+	return parseCSV(r, nil)
+}
+
+// Scan reads an invoice CSV as Parse does but hands each invoice to fn as
+// it is read instead of keeping them all (a million invoices are a
+// gigabyte as values), and returns the customers. Once a problem is found
+// fn is not called again; the file is refused at the end (an *Error) and
+// whatever fn built must then be discarded — as when fn's own error, which
+// stops the reading, is returned.
+func Scan(r io.Reader, fn func(*ledger.Invoice) error) ([]ledger.Customer, error) {
+	_, cs, err := parseCSV(r, fn)
+	return cs, err
+}
+
+// parseCSV is Parse, or Scan when sink is not nil.
+func parseCSV(r io.Reader, sink func(*ledger.Invoice) error) ([]ledger.Invoice, []ledger.Customer, error) {
+	br, ok := r.(*bufio.Reader)
+	if !ok || br.Size() < 256<<10 {
+		br = bufio.NewReaderSize(r, 256<<10)
+	}
 	if head, err := br.Peek(3); err == nil && bytes.Equal(head, bom) {
 		br.Discard(3)
 	}
@@ -39,7 +58,7 @@ func Parse(r io.Reader) ([]ledger.Invoice, []ledger.Customer, error) {
 	if herr != nil {
 		return nil, nil, herr
 	}
-	b := newBuilder(rows)
+	b := newBuilder(rows, sink)
 	var rec []string
 	get := func(col string) (string, bool) {
 		i, ok := cols[col]
@@ -76,6 +95,9 @@ func Parse(r io.Reader) ([]ledger.Invoice, []ledger.Customer, error) {
 			continue
 		}
 		b.record(line, n, get)
+		if b.sinkErr != nil {
+			return nil, nil, b.sinkErr
+		}
 	}
 	return b.result()
 }
@@ -132,12 +154,8 @@ func utf8Record(rec []string) bool {
 // without the slice doubling (and copying) as it grows. It returns 0 when
 // r is not a file.
 func estimateRows(r io.Reader, br *bufio.Reader) int {
-	f, ok := r.(*os.File)
-	if !ok {
-		return 0
-	}
-	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() {
+	st, err := sizeOf(r)
+	if err != nil {
 		return 0
 	}
 	head, _ := br.Peek(64 << 10)
@@ -145,6 +163,31 @@ func estimateRows(r io.Reader, br *bufio.Reader) int {
 	if lines < 2 {
 		return 0
 	}
-	est := st.Size() / int64(len(head)/lines)
+	est := st / int64(len(head)/lines)
 	return int(min(est+est/20+16, 100_000_000))
+}
+
+// sizedReader is a reader that knows the size of the file it reads (see
+// ParseAuto).
+type sizedReader struct {
+	io.Reader
+	size int64
+}
+
+// sizeOf returns the size of the regular file r reads.
+func sizeOf(r io.Reader) (int64, error) {
+	switch f := r.(type) {
+	case *os.File:
+		st, err := f.Stat()
+		if err != nil {
+			return 0, err
+		}
+		if !st.Mode().IsRegular() {
+			return 0, errors.New("not a regular file")
+		}
+		return st.Size(), nil
+	case sizedReader:
+		return f.size, nil
+	}
+	return 0, errors.New("size unknown")
 }

@@ -17,6 +17,18 @@ import (
 // (read from their text, exactly) and customer_iban an array of strings.
 // Validation is the CSV's; problems name the record's position.
 func ParseJSON(r io.Reader) ([]ledger.Invoice, []ledger.Customer, error) {
+	return parseJSON(r, nil)
+}
+
+// ScanJSON reads a JSON array of invoices as ParseJSON does, handing each
+// invoice to fn as Scan does.
+func ScanJSON(r io.Reader, fn func(*ledger.Invoice) error) ([]ledger.Customer, error) {
+	_, cs, err := parseJSON(r, fn)
+	return cs, err
+}
+
+// parseJSON is ParseJSON, or a scan (see Scan) when sink is not nil.
+func parseJSON(r io.Reader, sink func(*ledger.Invoice) error) ([]ledger.Invoice, []ledger.Customer, error) {
 	br := bufio.NewReaderSize(r, 256<<10)
 	if head, err := br.Peek(3); err == nil && bytes.Equal(head, bom) {
 		br.Discard(3)
@@ -30,7 +42,7 @@ func ParseJSON(r io.Reader) ([]ledger.Invoice, []ledger.Customer, error) {
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
 		return nil, nil, &Error{Problems: []*FieldError{{Record: 0, Err: errors.New("not a JSON array of invoices")}}}
 	}
-	b := newBuilder(0)
+	b := newBuilder(0, sink)
 	b.json = true
 	n := 0
 	for dec.More() {
@@ -72,6 +84,9 @@ func ParseJSON(r io.Reader) ([]ledger.Invoice, []ledger.Customer, error) {
 			v, ok := vals[col]
 			return strings.TrimSpace(v), ok
 		})
+		if b.sinkErr != nil {
+			return nil, nil, b.sinkErr
+		}
 	}
 	if _, err := dec.Token(); err != nil {
 		b.errs.add(&FieldError{Record: n, Err: fmt.Errorf("unterminated JSON array: %v", err)})
@@ -114,12 +129,26 @@ func jsonValue(name string, raw json.RawMessage) (string, error) {
 // ParseAuto reads either format: JSON when the first non-blank character
 // is '[', CSV otherwise.
 func ParseAuto(r io.Reader) ([]ledger.Invoice, []ledger.Customer, error) {
+	return parseAuto(r, nil)
+}
+
+// ScanAuto reads either format as ParseAuto does, handing each invoice to
+// fn as Scan does.
+func ScanAuto(r io.Reader, fn func(*ledger.Invoice) error) ([]ledger.Customer, error) {
+	_, cs, err := parseAuto(r, fn)
+	return cs, err
+}
+
+func parseAuto(r io.Reader, sink func(*ledger.Invoice) error) ([]ledger.Invoice, []ledger.Customer, error) {
 	br := bufio.NewReaderSize(r, 256<<10)
 	head, _ := br.Peek(512)
 	head = bytes.TrimPrefix(head, bom)
 	head = bytes.TrimLeft(head, " \t\r\n")
 	if len(head) > 0 && head[0] == '[' {
-		return ParseJSON(br)
+		return parseJSON(br, sink)
 	}
-	return Parse(br)
+	if size, err := sizeOf(r); err == nil { // the row estimate needs it
+		return parseCSV(sizedReader{br, size}, sink)
+	}
+	return parseCSV(br, sink)
 }

@@ -45,11 +45,20 @@ type builder struct {
 	wheres   []int32
 	json     bool
 	lastCust int // the customer of the previous record (exports group them)
+	// sink, when set, receives each invoice instead of invoices (Scan);
+	// sinkErr is its first error.
+	sink    func(*ledger.Invoice) error
+	sinkErr error
 }
 
-func newBuilder(sizeHint int) *builder {
+func newBuilder(sizeHint int, sink func(*ledger.Invoice) error) *builder {
+	kept := sizeHint
+	if sink != nil {
+		kept = 0
+	}
 	return &builder{
-		invoices: make([]ledger.Invoice, 0, sizeHint),
+		sink:     sink,
+		invoices: make([]ledger.Invoice, 0, kept),
 		custIdx:  make(map[string]int, sizeHint/4),
 		ids:      make([]string, 0, sizeHint),
 		wheres:   make([]int32, 0, sizeHint),
@@ -172,6 +181,10 @@ func (b *builder) record(line, rec int, get field) {
 		inv.CustomerName = c.Name
 	} else {
 		inv.CustomerName = strings.Clone(inv.CustomerName)
+	}
+	if b.sink != nil {
+		b.sinkErr = b.sink(&inv)
+		return
 	}
 	b.invoices = append(b.invoices, inv)
 }

@@ -205,7 +205,7 @@ func (r *matchRun) explain(pr *proposal) []string {
 			continue
 		}
 		if h.Ref != i { // a text read as a typo of this invoice's number
-			reason := fmt.Sprintf("invoice number %s in remittance as %q (edit distance %d", e.invoices[i].Number, h.Written, h.Distance)
+			reason := fmt.Sprintf("invoice number %s in remittance as %q (edit distance %d", e.book.number(i), h.Written, h.Distance)
 			if h.Swap {
 				reason += ", transposed characters"
 			}
@@ -246,11 +246,11 @@ func (r *matchRun) explain(pr *proposal) []string {
 	for _, i := range pr.set {
 		d := matchers.DateEvidence(int64(r.payDay), int64(e.issue[i]), int64(e.due[i]))
 		if d.Weight < -1 {
-			add(fmt.Sprintf("invoice %s: %s", e.invoices[i].Number, d.Reason))
+			add(fmt.Sprintf("invoice %s: %s", e.book.number(i), d.Reason))
 		}
 	}
 	for _, gi := range pr.omitted {
-		add(fmt.Sprintf("the remittance also names invoice %s, left out of this proposal", e.invoices[r.hits[r.groups[gi][0]].Ref].Number))
+		add(fmt.Sprintf("the remittance also names invoice %s, left out of this proposal", e.book.number(r.hits[r.groups[gi][0]].Ref)))
 	}
 	for _, ci := range pr.namedOther {
 		add(fmt.Sprintf("the payer's name is another customer's than %s", e.customers[ci].c.ID))
@@ -331,7 +331,7 @@ func (r *matchRun) matchHits(pr *proposal) {
 				if key, skey, kept := e.refs.NumberKeys(i); kept {
 					w, d, swap, ok = matchers.NearReferenceKeys(r.p, key, skey, 1)
 				} else {
-					w, d, swap, ok = matchers.NearReference(r.p, e.invoices[i].Number, 1)
+					w, d, swap, ok = matchers.NearReference(r.p, e.book.number(i), 1)
 				}
 				return typoReading{d: d, swap: swap, written: w, ok: ok && !r.namesExactly(w)}
 			})
@@ -363,7 +363,7 @@ func (r *matchRun) within(text int32, written string, i int32) (d int, swap, ok 
 	if key, skey, kept := r.e.refs.NumberKeys(i); kept {
 		return t.WithinKeys(key, skey, r.e.cfg.MaxFuzzyDistance)
 	}
-	return t.Within(r.e.invoices[i].Number, r.e.cfg.MaxFuzzyDistance)
+	return t.Within(r.e.book.number(i), r.e.cfg.MaxFuzzyDistance)
 }
 
 // typoOf returns the reading of text (see typoKey) as a typo of invoice
@@ -625,7 +625,7 @@ func (r *matchRun) safety(pr *proposal) []string {
 	for _, i := range pr.set {
 		h := pr.hits.get(i)
 		ce := r.customerEvidence(e.cust[i])
-		num := e.invoices[i].Number
+		num := e.book.number(i)
 		switch {
 		case h != nil && h.Strong:
 		case h != nil && h.Contained:
@@ -642,7 +642,7 @@ func (r *matchRun) safety(pr *proposal) []string {
 			// a reference one edit from a long or lettered number (two edits
 			// from a short number of digits reach too many numbers).
 			amountOK := pr.fit == matchers.FitExact && pr.amountW >= bitsCorroboratingAmount &&
-				h.Distance <= 1 && distinctive(e.invoices[i].Number)
+				h.Distance <= 1 && distinctive(e.book.number(i))
 			if !ce.corroborated && !amountOK {
 				out = append(out, fmt.Sprintf("the reference to invoice %s is weak and neither the payer nor an unusual exact amount corroborates it", num))
 			}
@@ -685,13 +685,13 @@ func (r *matchRun) safety(pr *proposal) []string {
 	if !reconciles {
 		for _, i := range pr.set {
 			if r.payerIsOther(e.cust[i]) {
-				out = append(out, fmt.Sprintf("the payer looks like another customer than invoice %s's (IBAN or name)", e.invoices[i].Number))
+				out = append(out, fmt.Sprintf("the payer looks like another customer than invoice %s's (IBAN or name)", e.book.number(i)))
 				break
 			}
 		}
 		for _, h := range r.unavail {
 			if h.Strong {
-				out = append(out, fmt.Sprintf("the remittance also names invoice %s, already paid or held", e.invoices[h.Ref].Number))
+				out = append(out, fmt.Sprintf("the remittance also names invoice %s, already paid or held", e.book.number(h.Ref)))
 				break
 			}
 		}
@@ -699,7 +699,7 @@ func (r *matchRun) safety(pr *proposal) []string {
 	for gi, g := range r.groups {
 		h := &r.hits[g[0]]
 		if h.Strong && !pr.covered[gi] {
-			out = append(out, fmt.Sprintf("the remittance names invoice %s, which this proposal leaves out", e.invoices[h.Ref].Number))
+			out = append(out, fmt.Sprintf("the remittance names invoice %s, which this proposal leaves out", e.book.number(h.Ref)))
 		}
 	}
 	return out
@@ -714,7 +714,7 @@ func (r *matchRun) contradictions(pr *proposal) []string {
 	var out []string
 	for _, i := range pr.set {
 		h := pr.hits.get(i)
-		num := e.invoices[i].Number
+		num := e.book.number(i)
 		// Evidence that contradicts a weak reading caps it at review: the
 		// payer is plainly another customer, or the text names exactly an
 		// invoice already paid or held (a duplicate payment as likely as a
@@ -724,7 +724,7 @@ func (r *matchRun) contradictions(pr *proposal) []string {
 				out = append(out, fmt.Sprintf("the reference to invoice %s is weak and the payer (IBAN or name) points to another customer", num))
 			}
 			if u, ok := r.duplicateOf(h); ok && !r.typoOverDuplicate(i, u) {
-				out = append(out, fmt.Sprintf("the text read as invoice %s names exactly invoice %s, already paid or held: a duplicate payment is as likely as a typo", num, e.invoices[u].Number))
+				out = append(out, fmt.Sprintf("the text read as invoice %s names exactly invoice %s, already paid or held: a duplicate payment is as likely as a typo", num, e.book.number(u)))
 			}
 		}
 		// Without a reference, the payer is all the evidence: a name that
@@ -903,7 +903,7 @@ func (r *matchRun) allocate(pr *proposal, res *Result) {
 			continue
 		}
 		left -= a
-		res.Allocations = append(res.Allocations, ledger.Allocation{InvoiceID: e.invoices[i].ID, Amount: ledger.Money{Minor: a, Currency: r.currency}})
+		res.Allocations = append(res.Allocations, ledger.Allocation{InvoiceID: e.book.id(i), Amount: ledger.Money{Minor: a, Currency: r.currency}})
 	}
 	res.Unapplied = ledger.Money{Minor: left, Currency: r.currency}
 	if pr.fit == matchers.FitFee {
@@ -931,7 +931,7 @@ func (r *matchRun) apply(pr *proposal, res *Result) {
 		for _, i := range pr.set {
 			var paid int64
 			for _, a := range res.Allocations {
-				if a.InvoiceID == e.invoices[i].ID {
+				if a.InvoiceID == e.book.id(i) {
 					paid = a.Amount.Minor
 				}
 			}

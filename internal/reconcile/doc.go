@@ -122,4 +122,15 @@
 // store's unmatch path, not to this engine. The engine is not safe for
 // concurrent use: a run is sequential by nature (statement order decides
 // which credit letters an invoice first).
+//
+// # Preparing credits ahead
+//
+// Part of a credit's matching depends on nothing a decision changes: its
+// texts tokenised and the windows that could be references found, its
+// payer names normalised and looked up in the customer-name index built by
+// NewEngine. Engine.Prepare does that part and may run on another
+// goroutine, at the same time as MatchPrepared decides on earlier credits;
+// MatchPrepared then gives exactly Match's decision. internal/matchstream
+// runs `lettrage match` so: the parser and Prepare on one core, the
+// decisions in file order on the other.
 package reconcile

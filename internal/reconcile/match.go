@@ -178,7 +178,7 @@ func (r *matchRun) accept(i int32) bool {
 		return false
 	}
 	if r.fp != "" {
-		if _, no := e.rejected[r.fp+"\x00"+e.invoices[i].ID]; no {
+		if _, no := e.rejected[r.fp+"\x00"+e.book.id(i)]; no {
 			return false
 		}
 	}

@@ -1,0 +1,41 @@
+package matchstream
+
+import (
+	"runtime/debug"
+	"runtime/metrics"
+)
+
+// MaxGCHeadroom bounds the memory the garbage collector lets the heap grow
+// by between two collections during a run: 256 MiB.
+const MaxGCHeadroom = 256 << 20
+
+// GCPercent returns the GOGC for a run whose live heap, the engine built,
+// is live bytes: Go's default 100 while the headroom it gives (live ×
+// GOGC / 100) stays within MaxGCHeadroom — a small book's run pays no more
+// collections than any program — and less for a large book, whose indexes
+// do not change during the run (a million invoices would otherwise double
+// a gigabyte), never under 25, below which the collector's work grows
+// faster than the memory it saves.
+func GCPercent(live uint64) int {
+	if live == 0 {
+		return 100
+	}
+	p := MaxGCHeadroom * 100 / live
+	return int(max(25, min(100, p)))
+}
+
+// TuneGC sets the collector for the matching phase of a run: it collects
+// the building's garbage, hands it back to the system, measures the live
+// heap and sets GCPercent of it. It returns the GOGC it set.
+func TuneGC() int {
+	debug.FreeOSMemory()
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	var live uint64
+	if s[0].Value.Kind() == metrics.KindUint64 {
+		live = s[0].Value.Uint64()
+	}
+	p := GCPercent(live)
+	debug.SetGCPercent(p)
+	return p
+}
