@@ -1,6 +1,7 @@
 package invoicecsv
 
 import (
+	"bufio"
 	"errors"
 	"os"
 	"path/filepath"
@@ -99,5 +100,36 @@ func TestScanStops(t *testing.T) {
 	}
 	if strings.Join(ids, ",") != "I1" {
 		t.Errorf("fn saw %v, want only the invoice before the problem", ids)
+	}
+}
+
+// TestEstimateRowsThroughParseAuto: the row estimate that sizes the
+// invoice slice once sees the file's size through ParseAuto's buffering.
+func TestEstimateRowsThroughParseAuto(t *testing.T) {
+	t.Parallel()
+	var sb strings.Builder
+	sb.WriteString(header)
+	for range 2000 {
+		sb.WriteString("I1,FA-1,C1,Dupont SARL,100.00,EUR,2026-09-01,2026-10-01,,,\n")
+	}
+	path := filepath.Join(t.TempDir(), "big.csv")
+	if err := os.WriteFile(path, []byte(sb.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	size, err := sizeOf(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(sizedReader{f, size})
+	if n := estimateRows(sizedReader{br, size}, br); n < 2000 || n > 2500 {
+		t.Errorf("estimateRows = %d, want about 2000", n)
+	}
+	if n := estimateRows(strings.NewReader(sb.String()), bufio.NewReader(strings.NewReader(sb.String()))); n != 0 {
+		t.Errorf("estimateRows of a reader of unknown size = %d, want 0", n)
 	}
 }

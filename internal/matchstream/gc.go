@@ -6,8 +6,8 @@ import (
 )
 
 // MaxGCHeadroom bounds the memory the garbage collector lets the heap grow
-// by between two collections during a run: 256 MiB.
-const MaxGCHeadroom = 256 << 20
+// by between two collections during a run: 512 MiB.
+const MaxGCHeadroom = 512 << 20
 
 // GCPercent returns the GOGC for a run whose live heap, the engine built,
 // is live bytes: Go's default 100 while the headroom it gives (live ×

@@ -203,10 +203,10 @@ func TestGCPercent(t *testing.T) {
 	}{
 		{0, 100},
 		{100 << 20, 100},
-		{256 << 20, 100},
-		{512 << 20, 50},
-		{1 << 30, 25},
-		{4 << 30, 25},
+		{512 << 20, 100},
+		{1 << 30, 50},
+		{2 << 30, 25},
+		{8 << 30, 25},
 	} {
 		if got := matchstream.GCPercent(tc.live); got != tc.want {
 			t.Errorf("GCPercent(%d MiB) = %d, want %d", tc.live>>20, got, tc.want)

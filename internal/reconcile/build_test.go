@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lettrage/lettrage/fixtures/corpus"
 	"github.com/lettrage/lettrage/internal/ledger"
 )
 
@@ -16,17 +15,7 @@ import (
 // NewEngine builds from the slices — the same decision on every credit of
 // a generated corpus, through Match and through Prepare + MatchPrepared.
 func TestBuilderBuildsNewEnginesEngine(t *testing.T) {
-	cfg := corpus.DefaultConfig()
-	cfg.Seed, cfg.Credits = 11, 1200
-	if testing.Short() {
-		cfg.Credits = 300
-	}
-	c, err := corpus.Generate(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ecfg := DefaultConfig()
-	ecfg.MaxCustomerInvoices = 12 // large-customer paths too
+	c, ecfg := generated(t, 11, 1200)
 	want, err := NewEngine(ecfg, c.Invoices(), c.Customers())
 	if err != nil {
 		t.Fatal(err)

@@ -15,17 +15,7 @@ import (
 // fresh workspace for every credit: every result must be the same, so that
 // nothing of an earlier credit leaks into a later one's decision.
 func TestWorkspaceReuse(t *testing.T) {
-	cfg := corpus.DefaultConfig()
-	cfg.Seed, cfg.Credits = 7, 1500
-	if testing.Short() {
-		cfg.Credits = 400
-	}
-	c, err := corpus.Generate(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ecfg := DefaultConfig()
-	ecfg.MaxCustomerInvoices = 12 // large-customer paths too
+	c, ecfg := generated(t, 7, 1500)
 	reused, err := NewEngine(ecfg, c.Invoices(), c.Customers())
 	if err != nil {
 		t.Fatal(err)
@@ -56,4 +46,23 @@ func TestWorkspaceReuse(t *testing.T) {
 	if auto < len(c.Credits())/3 {
 		t.Errorf("%d of %d credits lettered automatically: the corpus looks wrong", auto, len(c.Credits()))
 	}
+}
+
+// generated returns a generated corpus of every category (credits of it,
+// fewer with -short) and an engine config that takes the large-customer
+// paths too.
+func generated(t *testing.T, seed uint64, credits int) (*corpus.Corpus, Config) {
+	t.Helper()
+	cfg := corpus.DefaultConfig()
+	cfg.Seed, cfg.Credits = seed, credits
+	if testing.Short() {
+		cfg.Credits = credits / 4
+	}
+	c, err := corpus.Generate(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecfg := DefaultConfig()
+	ecfg.MaxCustomerInvoices = 12
+	return c, ecfg
 }
