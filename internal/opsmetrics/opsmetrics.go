@@ -8,6 +8,8 @@ package opsmetrics
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"math"
 	"sync"
 	"time"
@@ -162,18 +164,39 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(openAmountDesc, prometheus.GaugeValue, r.amount, string(r.currency), string(r.bucket))
 		ch <- prometheus.MustNewConstMetric(openInvoicesDesc, prometheus.GaugeValue, float64(r.invoices), string(r.currency), string(r.bucket))
 	}
-	seen := make(map[string]bool, len(accounts))
-	for _, a := range accounts {
-		label := matchers.MaskIBAN(a.AccountID)
-		if seen[label] {
-			label = a.AccountID // two accounts alike once masked: tell them apart
-		}
-		seen[label] = true
+	ids := make([]string, len(accounts))
+	for k, a := range accounts {
+		ids[k] = a.AccountID
+	}
+	labels := AccountLabels(ids)
+	for k, a := range accounts {
+		label := labels[k]
 		ch <- prometheus.MustNewConstMetric(lastStoredDesc, prometheus.GaugeValue, float64(a.LastStored.UnixMilli())/1000, label)
 		if !a.LastDate.IsZero() {
 			ch <- prometheus.MustNewConstMetric(lastDateDesc, prometheus.GaugeValue, float64(a.LastDate.Time().Unix()), label)
 		}
 	}
+}
+
+// AccountLabels returns the metric label of each account: its masked form
+// (matchers.MaskIBAN), and for accounts that look alike once masked the
+// masked form and the first 8 hex digits of the account's SHA-256 — never
+// the account itself, and the same label for an account whatever the
+// others and their order.
+func AccountLabels(accounts []string) []string {
+	count := make(map[string]int, len(accounts))
+	labels := make([]string, len(accounts))
+	for k, a := range accounts {
+		labels[k] = matchers.MaskIBAN(a)
+		count[labels[k]]++
+	}
+	for k, a := range accounts {
+		if count[labels[k]] > 1 {
+			sum := sha256.Sum256([]byte(a))
+			labels[k] += "#" + hex.EncodeToString(sum[:4])
+		}
+	}
+	return labels
 }
 
 // aggregates returns the open balances by currency and bucket and the

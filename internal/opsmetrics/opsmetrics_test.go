@@ -190,3 +190,39 @@ lettrage_store_up 0
 		t.Error(err)
 	}
 }
+
+// TestAccountLabels: masked labels; accounts alike once masked are told
+// apart by a hash, never by the account number, whatever their order.
+func TestAccountLabels(t *testing.T) {
+	a, b, c := "FR7630006000011234567890189", "FR7610107001011234567890189", "DE89370400440532013000"
+	for _, tc := range []struct {
+		name string
+		in   []string
+		want []string
+	}{
+		{"distinct", []string{a, c}, []string{"FR76…0189", "DE89…3000"}},
+		{"alike once masked", []string{a, b, c}, []string{"FR76…0189#", "FR76…0189#", "DE89…3000"}},
+		{"short ids", []string{"12345", "67890"}, []string{"…#", "…#"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := AccountLabels(tc.in)
+			for k, want := range tc.want {
+				if !strings.HasPrefix(got[k], want) || (strings.HasSuffix(want, "#") && len(got[k]) != len(want)+8) {
+					t.Errorf("label of %s = %q, want %q (plus 8 hex digits after a #)", tc.in[k], got[k], want)
+				}
+				if strings.Contains(got[k], tc.in[k]) {
+					t.Errorf("label %q holds the account", got[k])
+				}
+			}
+			if tc.name == "alike once masked" {
+				if got[0] == got[1] {
+					t.Errorf("two accounts share the label %q", got[0])
+				}
+				rev := AccountLabels([]string{c, b, a})
+				if rev[2] != got[0] || rev[1] != got[1] {
+					t.Errorf("labels depend on the order: %v then %v", got, rev)
+				}
+			}
+		})
+	}
+}
