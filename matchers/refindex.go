@@ -323,18 +323,21 @@ type FindOptions struct {
 
 // finder holds one Find call's scratch space.
 type finder struct {
-	x      *ReferenceIndex
-	a      *textAnalysis
-	opt    FindOptions
-	hits   []RefHit
-	forms  []keyForm
-	fbuf   []byte
-	sbuf   []byte
-	rbuf   []byte // a fuzzy candidate's creditor reference key
-	seen   []int32
-	saved  []RefHit // FindThenFuzzy: the exact hits, before finish sorts them
-	acc    []uint8  // by seen index: accUnknown, accAccepted, accRefused
-	window []RefHit
+	x   *ReferenceIndex
+	a   *textAnalysis
+	opt FindOptions
+	// recording: exact lookups are recorded in the analysis, not taken
+	// (PrepareExact).
+	recording bool
+	hits      []RefHit
+	forms     []keyForm
+	fbuf      []byte
+	sbuf      []byte
+	rbuf      []byte // a fuzzy candidate's creditor reference key
+	seen      []int32
+	saved     []RefHit // FindThenFuzzy: the exact hits, before finish sorts them
+	acc       []uint8  // by seen index: accUnknown, accAccepted, accRefused
+	window    []RefHit
 	// explained are token spans that match an invoice not accepted.
 	explained [][2]int
 	unavail   []RefHit
@@ -408,6 +411,69 @@ func (x *ReferenceIndex) newFinder(p *Payment, opt FindOptions) *finder {
 	return f
 }
 
+// PrepareExact makes now, for p, the lookups of its text windows that
+// every Find and FindThenFuzzy in x begins with — each window's key looked
+// up and the invoices whose keys it matches verified — so that a search
+// made later, on another goroutine, only asks Accept about them: a caller
+// may prepare payments on one goroutine and search them on another. The
+// search's outcome is the same. p must not change afterwards (until
+// Reset).
+func (x *ReferenceIndex) PrepareExact(p *Payment) {
+	a := p.analyse()
+	a.refWindows()
+	a.exact = a.exact.emptied()
+	f := x.newFinder(p, FindOptions{})
+	f.recording = true
+	f.exact()
+	f.release()
+	a.exact.index = x
+}
+
+// exactRecord is the exact lookups of a payment's windows in one index
+// (PrepareExact), in the order the search makes them; a lookup that
+// verified no invoice is left out (it adds nothing).
+type exactRecord struct {
+	index *ReferenceIndex // nil: nothing recorded
+	calls []exactCall
+	cands []exactCand
+	keys  []byte
+}
+
+// exactCall is one recorded lookup: window i..j, its key
+// (keys[keyOff:keyOff+keyLen]) and its invoices (cands[from:to]).
+type exactCall struct {
+	i, j, keyOff, keyLen, from, to int32
+}
+
+// exactCand is an invoice whose key a window's matched.
+type exactCand struct {
+	ref       int32
+	class     keyClass
+	regrouped bool
+}
+
+func (r *exactRecord) begin(key []byte, i, j int) {
+	r.calls = append(r.calls, exactCall{i: int32(i), j: int32(j), keyOff: int32(len(r.keys)), keyLen: int32(len(key)), from: int32(len(r.cands))})
+	r.keys = append(r.keys, key...)
+}
+
+func (r *exactRecord) add(ref int32, class keyClass, regrouped bool) {
+	r.cands = append(r.cands, exactCand{ref, class, regrouped})
+}
+
+func (r *exactRecord) end() { r.calls[len(r.calls)-1].to = int32(len(r.cands)) }
+
+// emptied returns r with nothing recorded, its space kept.
+func (r exactRecord) emptied() exactRecord {
+	return exactRecord{calls: r.calls[:0], cands: r.cands[:0], keys: r.keys[:0]}
+}
+
+// outsized reports whether an unusual payment made r large: its space is
+// not kept for the next one.
+func (r exactRecord) outsized() bool {
+	return cap(r.calls) > 1024 || cap(r.cands) > 4096 || cap(r.keys) > 1<<14
+}
+
 // exactPhase finds the exact hits (and those a number list abbreviates).
 func (f *finder) exactPhase() {
 	f.exact()
@@ -434,7 +500,7 @@ var finderPool = sync.Pool{New: func() any { return new(finder) }}
 // release returns the finder to the pool, dropping what it points to
 // outside its own buffers.
 func (f *finder) release() {
-	f.x, f.a, f.opt = nil, nil, FindOptions{}
+	f.x, f.a, f.opt, f.recording = nil, nil, FindOptions{}, false
 	clear(f.saved) // the strings are the caller's
 	f.saved = f.saved[:0]
 	if cap(f.hits) > 1024 || cap(f.seen) > 4096 || cap(f.acc) > 4096 || cap(f.saved) > 1024 {
@@ -480,6 +546,12 @@ func (f *finder) windows(fn func(i, j int, c []byte, joins uint64)) {
 // the bodies of valid creditor references.
 func (f *finder) exact() {
 	a := f.a
+	if a.exact.index == f.x && !f.recording {
+		for _, c := range a.exact.calls {
+			f.replayExact(c)
+		}
+		return
+	}
 	f.windows(func(i, j int, c []byte, joins uint64) {
 		// Leading zeros can only shorten a window: one longer than every
 		// key, or shorter than every key without a zero to drop, is no key.
@@ -514,7 +586,8 @@ func (f *finder) exact() {
 }
 
 // tryExact looks key up and records the invoices whose key of the same
-// class equals it and whose boundaries include the window's.
+// class equals it and whose boundaries include the window's (when the
+// finder is recording, only the invoices, for a later search to replay).
 func (f *finder) tryExact(key []byte, mask uint64, i, j int) {
 	if _, ok := f.x.sigs[signature(key)]; !ok {
 		return
@@ -522,6 +595,7 @@ func (f *finder) tryExact(key []byte, mask uint64, i, j int) {
 	h := fnv64(key)
 	lo, hi := rangeOf(f.x.hashes, f.x.bucket, h)
 	start := len(f.window)
+	recording := false
 	for k := lo; k < hi; k++ {
 		if f.x.hashes[k] != h {
 			continue
@@ -531,21 +605,60 @@ func (f *finder) tryExact(key []byte, mask uint64, i, j int) {
 		if !ok {
 			continue
 		}
-		if !f.accept(ref) {
-			// The payer named an invoice the caller does not offer (paid,
-			// held, rejected): the words are explained, not to be fuzzed.
-			f.explained = append(f.explained, [2]int{i, j})
-			if f.opt.ReportUnavailable {
-				h := RefHit{Ref: ref, class: class, first: i, last: j, Candidates: 1, Unavailable: true}
-				f.weigh(&h, key)
-				if h.Weight >= minExactBits && !slices.ContainsFunc(f.unavail, func(o RefHit) bool { return o.Ref == ref }) {
-					f.unavail = append(f.unavail, h)
-				}
+		if f.recording {
+			if !recording {
+				f.a.exact.begin(key, i, j)
+				recording = true
 			}
+			f.a.exact.add(ref, class, regrouped)
 			continue
 		}
-		f.window = append(f.window, RefHit{Ref: ref, class: class, first: i, last: j, Regrouped: regrouped})
+		f.exactCandidate(ref, class, regrouped, key, i, j)
 	}
+	if f.recording {
+		if recording {
+			f.a.exact.end()
+		}
+		return
+	}
+	f.exactWindow(start, key)
+}
+
+// replayExact does what tryExact did for a recorded lookup: its invoices
+// offered to Accept, the window's hits weighed.
+func (f *finder) replayExact(c exactCall) {
+	r := &f.a.exact
+	key := r.keys[c.keyOff : c.keyOff+c.keyLen]
+	start := len(f.window)
+	for _, e := range r.cands[c.from:c.to] {
+		f.exactCandidate(e.ref, e.class, e.regrouped, key, int(c.i), int(c.j))
+	}
+	f.exactWindow(start, key)
+}
+
+// exactCandidate takes invoice ref, whose key equals window i..j's: a hit
+// of the window when Accept takes it, else an explained (and perhaps
+// reported) mention of an invoice not offered.
+func (f *finder) exactCandidate(ref int32, class keyClass, regrouped bool, key []byte, i, j int) {
+	if !f.accept(ref) {
+		// The payer named an invoice the caller does not offer (paid,
+		// held, rejected): the words are explained, not to be fuzzed.
+		f.explained = append(f.explained, [2]int{i, j})
+		if f.opt.ReportUnavailable {
+			h := RefHit{Ref: ref, class: class, first: i, last: j, Candidates: 1, Unavailable: true}
+			f.weigh(&h, key)
+			if h.Weight >= minExactBits && !slices.ContainsFunc(f.unavail, func(o RefHit) bool { return o.Ref == ref }) {
+				f.unavail = append(f.unavail, h)
+			}
+		}
+		return
+	}
+	f.window = append(f.window, RefHit{Ref: ref, class: class, first: i, last: j, Regrouped: regrouped})
+}
+
+// exactWindow weighs the hits one window added since start and keeps
+// those that weigh enough.
+func (f *finder) exactWindow(start int, key []byte) {
 	added := f.window[start:]
 	if len(added) == 0 {
 		return

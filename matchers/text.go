@@ -60,6 +60,9 @@ type textAnalysis struct {
 	// first use.
 	wins        []window
 	windowsDone bool
+	// exact holds the exact lookups of the payment's windows in one
+	// reference index, made ahead (ReferenceIndex.PrepareExact).
+	exact exactRecord
 }
 
 // isStructured reports whether token t comes from a structured reference.
@@ -91,12 +94,12 @@ func (p *Payment) analyse() *textAnalysis {
 		return p.analysis
 	}
 	a := p.spare
-	if a == nil || cap(a.buf) > 1<<16 || cap(a.tokens) > 1<<14 {
+	if a == nil || cap(a.buf) > 1<<16 || cap(a.tokens) > 1<<14 || a.exact.outsized() {
 		a = &textAnalysis{}
 	} else {
 		// An earlier payment's (Reset): its buffers are reused.
 		clear(a.sources)
-		*a = textAnalysis{sources: a.sources[:0], buf: a.buf[:0], tokens: a.tokens[:0], wins: a.wins[:0]}
+		*a = textAnalysis{sources: a.sources[:0], buf: a.buf[:0], tokens: a.tokens[:0], wins: a.wins[:0], exact: a.exact.emptied()}
 	}
 	p.spare = nil
 	a.nTexts = len(p.Texts)

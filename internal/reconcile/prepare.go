@@ -4,8 +4,10 @@ import "github.com/lettrage/lettrage/matchers"
 
 // Prepared is a credit with the part of its matching that depends on the
 // credit and the engine's fixed indexes alone done ahead: the matchable
-// check, the payment the matchers read with its texts analysed, the
-// payer's names normalised and looked up in the customer-name index.
+// check, the payment the matchers read with its texts analysed and its
+// windows looked up in the reference index (matchers'
+// ReferenceIndex.PrepareExact), the payer's names normalised and looked up
+// in the customer-name index.
 // Engine.Prepare builds it, MatchPrepared decides on it; a pipeline
 // prepares the next credits on one goroutine while the engine decides in
 // order on another (see internal/matchstream).
@@ -31,6 +33,10 @@ func (p *Prepared) Matchable() error { return p.err }
 // decided, its space reused; the result is into.
 func (e *Engine) Prepare(c Credit, into *Prepared) *Prepared {
 	into = prepare(c, into)
+	if into.err != nil {
+		return into
+	}
+	e.refs.PrepareExact(into.p)
 	for k := range into.names {
 		into.names[k].search(e)
 	}
