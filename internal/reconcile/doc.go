@@ -126,9 +126,10 @@
 // # Preparing credits ahead
 //
 // Part of a credit's matching depends on nothing a decision changes: its
-// texts tokenised and the windows that could be references found, its
-// payer names normalised and looked up in the customer-name index built by
-// NewEngine. Engine.Prepare does that part and may run on another
+// texts tokenised, the windows that could be references found and looked
+// up in the reference index (the invoices whose numbers they match,
+// before asking which are still offered), its payer names normalised and
+// looked up in the customer-name index built by NewEngine. Engine.Prepare does that part and may run on another
 // goroutine, at the same time as MatchPrepared decides on earlier credits;
 // MatchPrepared then gives exactly Match's decision. internal/matchstream
 // runs `lettrage match` so: the parser and Prepare on one core, the
