@@ -15,14 +15,16 @@ const SettledActor = "dunning/payment"
 // whose invoice is now paid in full or cancelled, without waiting for the
 // next scheduled run: the lettering calls it after it applied payments.
 // It only evaluates those invoices, so no stage moves outside the
-// schedule. Errors of one invoice are reported in Failed.
+// schedule; the store lists them (DunningFilter.Settled), so a pass reads
+// the cases to close, not every running case. Errors of one invoice are
+// reported in Failed.
 func (r *Runner) CloseSettled(ctx context.Context, asOf ledger.Date) (Report, error) {
 	rep := Report{AsOf: asOf}
 	var d *runData
 	for _, status := range []ledger.DunningStatus{ledger.DunningActive, ledger.DunningPaused} {
 		after := ""
 		for {
-			cs, err := r.cfg.Store.ListDunningCases(ctx, ledger.DunningFilter{Status: status, After: after, Limit: pageSize})
+			cs, err := r.cfg.Store.ListDunningCases(ctx, ledger.DunningFilter{Status: status, Settled: true, After: after, Limit: pageSize})
 			if err != nil {
 				return rep, fmt.Errorf("close settled cases: list %s cases: %w", status, err)
 			}

@@ -362,8 +362,11 @@ type DunningStore interface {
 type DunningFilter struct {
 	Status     DunningStatus
 	CustomerID string
-	After      string // invoice id cursor
-	Limit      int
+	// Settled keeps only the cases whose invoice is paid in full or
+	// cancelled (those a payment or a withdrawal should close).
+	Settled bool
+	After   string // invoice id cursor
+	Limit   int
 }
 
 // OutboxStore is the webhook outbox: events recorded with the changes they

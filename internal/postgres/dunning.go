@@ -141,6 +141,9 @@ func (s *Store) ListDunningCases(ctx context.Context, f ledger.DunningFilter) ([
 	if f.CustomerID != "" {
 		w.add("customer_id = ?", f.CustomerID)
 	}
+	if f.Settled {
+		w.add(settledCases)
+	}
 	if f.After != "" {
 		w.add("invoice_id > ?", f.After)
 	}
@@ -159,6 +162,10 @@ func (s *Store) ListDunningCases(ctx context.Context, f ledger.DunningFilter) ([
 	}
 	return out, translate(rows.Err(), "list dunning cases")
 }
+
+// settledCases restricts dunning cases to those whose invoice is paid in
+// full or cancelled (through the invoices' status index).
+const settledCases = "invoice_id IN (SELECT id FROM invoices WHERE status IN ('paid', 'cancelled'))"
 
 // DunningHistory returns every step of an invoice's case, oldest first.
 func (s *Store) DunningHistory(ctx context.Context, invoiceID string) ([]ledger.DunningStep, error) {

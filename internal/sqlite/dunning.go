@@ -144,6 +144,9 @@ func (s *Store) ListDunningCases(ctx context.Context, f ledger.DunningFilter) ([
 	if f.CustomerID != "" {
 		where, args = append(where, "customer_id = ?"), append(args, f.CustomerID)
 	}
+	if f.Settled {
+		where = append(where, settledCases)
+	}
 	if f.After != "" {
 		where, args = append(where, "invoice_id > ?"), append(args, f.After)
 	}
@@ -166,6 +169,10 @@ func (s *Store) ListDunningCases(ctx context.Context, f ledger.DunningFilter) ([
 	}
 	return out, translate(rows.Err(), "list dunning cases")
 }
+
+// settledCases restricts dunning cases to those whose invoice is paid in
+// full or cancelled (through the invoices' status index).
+const settledCases = "invoice_id IN (SELECT id FROM invoices WHERE status IN ('paid', 'cancelled'))"
 
 // DunningHistory returns every step of an invoice's case, oldest first.
 func (s *Store) DunningHistory(ctx context.Context, invoiceID string) ([]ledger.DunningStep, error) {

@@ -79,6 +79,59 @@ var dunningTests = []test{
 	}},
 }
 
+// dunningSettledTests: the cases a payment or a withdrawal should close
+// are listed by themselves.
+var dunningSettledTests = []test{
+	{"Dunning/SettledFilter", func(t *testing.T, s ledger.Store) {
+		ctx := t.Context()
+		paid := invoice("P", 10000)
+		paid.Open = eurs(0)
+		importInvoices(t, s, invoice("A", 10000), invoice("B", 20000), paid)
+		w := ledger.Write[ledger.DunningOutcome]{Actor: "dunning", Reason: "due date passed"}
+		for _, id := range []string{"A", "B", "P"} {
+			status := ledger.DunningActive
+			if id == "B" {
+				status = ledger.DunningPaused
+			}
+			_, err := s.TransitionDunning(ctx, ledger.DunningTransition{InvoiceID: id, AsOf: day(11), Action: "email",
+				To: ledger.DunningCase{Scenario: "standard", Stage: "reminder_1", Status: status, StageSince: day(11)}}, w)
+			ok(t, err)
+		}
+		list := func(f ledger.DunningFilter) string {
+			t.Helper()
+			cs, err := s.ListDunningCases(ctx, f)
+			ok(t, err)
+			var ids []string
+			for _, c := range cs {
+				ids = append(ids, c.InvoiceID)
+			}
+			return strings.Join(ids, ",")
+		}
+		if got := list(ledger.DunningFilter{Settled: true}); got != "P" {
+			t.Fatalf("settled cases %q, want P (paid at import)", got)
+		}
+		if got := list(ledger.DunningFilter{Settled: true, Status: ledger.DunningPaused}); got != "" {
+			t.Fatalf("settled paused cases %q, want none", got)
+		}
+		if got := list(ledger.DunningFilter{}); got != "A,B,P" {
+			t.Fatalf("all cases %q", got)
+		}
+		// B withdrawn by the accounting system: settled too.
+		_, err := s.UpsertInvoices(ctx, ledger.InvoiceImport{Source: "test", Invoices: []ledger.Invoice{func() ledger.Invoice {
+			b := invoice("B", 20000)
+			b.Status = ledger.InvoiceCancelled
+			return b
+		}()}}, anyWrite[ledger.ImportResult]("import"))
+		ok(t, err)
+		if st := getInvoice(t, s, "B").Status; st != ledger.InvoiceCancelled {
+			t.Fatalf("B imported as cancelled is %s", st)
+		}
+		if got := list(ledger.DunningFilter{Settled: true, After: "A"}); got != "B,P" {
+			t.Fatalf("settled cases after A %q, want B,P", got)
+		}
+	}},
+}
+
 var dunningHoldTests = []test{
 	{"Dunning/CustomerHolds", func(t *testing.T, s ledger.Store) {
 		ctx := t.Context()

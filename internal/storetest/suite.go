@@ -18,7 +18,7 @@ type test struct {
 func Run(t *testing.T, open func(t *testing.T) ledger.Store) {
 	groups := [][]test{
 		schemaTests, statementTests, customerTests, invoiceTests, matchTests,
-		dunningTests, dunningHoldTests, outboxTests, ingestTests, auditTests, lockerTests,
+		dunningTests, dunningSettledTests, dunningHoldTests, outboxTests, ingestTests, auditTests, lockerTests,
 	}
 	for _, g := range groups {
 		for _, tc := range g {
