@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -312,10 +311,8 @@ func RunScaleEngine(ctx context.Context, in ScaleInput, cfg reconcile.Config) (S
 	// The book is streamed into the engine, the heap growing by a quarter
 	// between collections meanwhile, and the collector is then set for the
 	// run's live heap, as `lettrage match` does.
-	tuneGC := os.Getenv("GOGC") == ""
-	if tuneGC {
-		defer debug.SetGCPercent(debug.SetGCPercent(25))
-	}
+	built, restore := matchstream.ReadingBook()
+	defer restore()
 	b, err := reconcile.NewBuilder(cfg, 0)
 	if err != nil {
 		return res, err
@@ -341,11 +338,7 @@ func RunScaleEngine(ctx context.Context, in ScaleInput, cfg reconcile.Config) (S
 	if err != nil {
 		return res, err
 	}
-	if tuneGC {
-		matchstream.TuneGC()
-	} else {
-		debug.FreeOSMemory() // the reading's garbage
-	}
+	built()
 	t1 := time.Now()
 	res.ReadBook = t1.Sub(t0)
 	parse := func(ctx context.Context, v statement.Visitor) error {

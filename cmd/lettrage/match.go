@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -90,20 +89,14 @@ func runMatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// the default double) between collections while it is read; then the
 	// collector is set for the run's live heap (matchstream.TuneGC). GOGC,
 	// when set, decides instead.
-	tuneGC := os.Getenv("GOGC") == ""
-	if tuneGC {
-		defer debug.SetGCPercent(debug.SetGCPercent(25))
-	}
+	built, restore := matchstream.ReadingBook()
+	defer restore()
 	engine, err := buildEngine(*invoicesPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "lettrage match: %s: %v\n", *invoicesPath, err)
 		return exitFailure
 	}
-	if tuneGC {
-		matchstream.TuneGC()
-	} else {
-		debug.FreeOSMemory() // the reading's garbage
-	}
+	built()
 	code := exitOK
 	var sum matchSummary
 	for _, file := range files {

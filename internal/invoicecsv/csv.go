@@ -20,7 +20,7 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 // open amount of zero, included) and the customers they name, or an *Error
 // listing every problem, or a read error.
 func Parse(r io.Reader) ([]ledger.Invoice, []ledger.Customer, error) {
-	return parseCSV(r, nil)
+	return parseCSV(bufio.NewReaderSize(r, 256<<10), fileSize(r), nil)
 }
 
 // Scan reads an invoice CSV as Parse does but hands each invoice to fn as
@@ -30,20 +30,17 @@ func Parse(r io.Reader) ([]ledger.Invoice, []ledger.Customer, error) {
 // whatever fn built must then be discarded — as when fn's own error, which
 // stops the reading, is returned.
 func Scan(r io.Reader, fn func(*ledger.Invoice) error) ([]ledger.Customer, error) {
-	_, cs, err := parseCSV(r, fn)
+	_, cs, err := parseCSV(bufio.NewReaderSize(r, 256<<10), fileSize(r), fn)
 	return cs, err
 }
 
-// parseCSV is Parse, or Scan when sink is not nil.
-func parseCSV(r io.Reader, sink func(*ledger.Invoice) error) ([]ledger.Invoice, []ledger.Customer, error) {
-	br, ok := r.(*bufio.Reader)
-	if !ok || br.Size() < 256<<10 {
-		br = bufio.NewReaderSize(r, 256<<10)
-	}
+// parseCSV is Parse, or Scan when sink is not nil, reading br, whose file
+// has size bytes (-1 when unknown).
+func parseCSV(br *bufio.Reader, size int64, sink func(*ledger.Invoice) error) ([]ledger.Invoice, []ledger.Customer, error) {
 	if head, err := br.Peek(3); err == nil && bytes.Equal(head, bom) {
 		br.Discard(3)
 	}
-	rows := estimateRows(r, br)
+	rows := estimateRows(size, br)
 	cr := csv.NewReader(br)
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1
@@ -149,13 +146,12 @@ func utf8Record(rec []string) bool {
 	return true
 }
 
-// estimateRows guesses how many records a file holds, from its size and
-// the length of its first lines, so that millions of invoices are stored
-// without the slice doubling (and copying) as it grows. It returns 0 when
-// r is not a file.
-func estimateRows(r io.Reader, br *bufio.Reader) int {
-	st, err := sizeOf(r)
-	if err != nil {
+// estimateRows guesses how many records a file of size bytes holds, from
+// the length of its first lines (peeked in br), so that millions of
+// invoices are stored without the slice doubling (and copying) as it
+// grows. It returns 0 when the size is unknown (-1).
+func estimateRows(size int64, br *bufio.Reader) int {
+	if size < 0 {
 		return 0
 	}
 	head, _ := br.Peek(64 << 10)
@@ -163,31 +159,19 @@ func estimateRows(r io.Reader, br *bufio.Reader) int {
 	if lines < 2 {
 		return 0
 	}
-	est := st / int64(len(head)/lines)
+	est := size / int64(len(head)/lines)
 	return int(min(est+est/20+16, 100_000_000))
 }
 
-// sizedReader is a reader that knows the size of the file it reads (see
-// ParseAuto).
-type sizedReader struct {
-	io.Reader
-	size int64
-}
-
-// sizeOf returns the size of the regular file r reads.
-func sizeOf(r io.Reader) (int64, error) {
-	switch f := r.(type) {
-	case *os.File:
-		st, err := f.Stat()
-		if err != nil {
-			return 0, err
-		}
-		if !st.Mode().IsRegular() {
-			return 0, errors.New("not a regular file")
-		}
-		return st.Size(), nil
-	case sizedReader:
-		return f.size, nil
+// fileSize returns the size of the regular file r reads, or -1.
+func fileSize(r io.Reader) int64 {
+	f, ok := r.(*os.File)
+	if !ok {
+		return -1
 	}
-	return 0, errors.New("size unknown")
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return -1
+	}
+	return st.Size()
 }

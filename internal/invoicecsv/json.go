@@ -147,8 +147,5 @@ func parseAuto(r io.Reader, sink func(*ledger.Invoice) error) ([]ledger.Invoice,
 	if len(head) > 0 && head[0] == '[' {
 		return parseJSON(br, sink)
 	}
-	if size, err := sizeOf(r); err == nil { // the row estimate needs it
-		return parseCSV(sizedReader{br, size}, sink)
-	}
-	return parseCSV(br, sink)
+	return parseCSV(br, fileSize(r), sink) // the row estimate needs r's size
 }

@@ -78,7 +78,7 @@ func Run(ctx context.Context, e *reconcile.Engine, parse ParseFunc, fn Func) err
 	if err != nil {
 		return err
 	}
-	if parseErr != nil && errors.Is(parseErr, errStopped) {
+	if errors.Is(parseErr, errStopped) {
 		return ctx.Err()
 	}
 	return parseErr
