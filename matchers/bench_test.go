@@ -2,6 +2,7 @@ package matchers
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -65,5 +66,46 @@ func BenchmarkNameSearch(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		x.SearchForm(q, 3, 0.55)
+	}
+}
+
+// BenchmarkFindScale searches mistyped numbers in books of 300 000 and
+// 3 million invoices numbered in two dense sequential schemes, the numbers
+// given to handles in shuffled order (as a book exported in another order
+// would): the cost of the fuzzy search's lookups and candidate checks as
+// the book outgrows the processor's caches. (The typo is often another
+// invoice's number: FuzzyEverywhere searches the text's neighbourhood all
+// the same, as the engine does when the number it names does not fit.)
+func BenchmarkFindScale(b *testing.B) {
+	for _, n := range []int{300_000, 3_000_000} {
+		rng := rand.New(rand.NewPCG(uint64(n), 9))
+		perm := rng.Perm(n)
+		number := func(k int) string {
+			if k%2 == 0 {
+				return fmt.Sprintf("FA25/%07d", k/2)
+			}
+			return fmt.Sprintf("2025%07d", k/2)
+		}
+		bl := NewReferenceIndexBuilder(n)
+		for k, h := range perm {
+			bl.Add(int32(h), number(k), "")
+		}
+		x := bl.Build()
+		texts := make([]string, 4096)
+		for t := range texts {
+			c := []byte(number(rng.IntN(n)))
+			p := len(c) - 1 - rng.IntN(5)
+			c[p] = '0' + (c[p]-'0'+1+byte(rng.IntN(8)))%10 // one digit mistyped
+			texts[t] = fmt.Sprintf("VIR SEPA FACTURE %s CLIENT %d", c, rng.IntN(100000))
+		}
+		b.Run(fmt.Sprintf("invoices=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			t := 0
+			for b.Loop() {
+				p := &Payment{Amount: 123456, Exponent: 2, Currency: "EUR", Texts: []string{texts[t%len(texts)]}}
+				x.Find(p, FindOptions{MaxDistance: 1, FuzzyEverywhere: true}, nil)
+				t++
+			}
+		})
 	}
 }

@@ -3,23 +3,36 @@ package matchers
 import "slices"
 
 // canonKeys keeps the canonical form (canonInto) of every fuzzily indexed
-// invoice number and creditor reference in one contiguous byte array. The fuzzy search checks
-// dozens of candidate numbers per text window (sequential numbering puts
-// that many one edit away); reading them here costs a few cache lines —
-// neighbouring numbers are usually neighbouring handles — where reading
-// each invoice's own string costs two cache misses on a large book. At
-// 3 million invoices it takes ≈ 20 bytes per invoice.
+// invoice number and creditor reference. The fuzzy search checks dozens of
+// candidate numbers per text window (sequential numbering puts that many
+// one edit away), in no order a cache can foresee: on a book larger than
+// the processor's last-level cache each candidate read is a cache miss.
+// So each handle has a fixed 24-byte slot holding the keys' lengths and,
+// when it has at most inlineKey characters, the number's key itself: one
+// miss per candidate. The creditor reference's key, the number's without
+// leading zeros and longer numbers' keys are in blob (read only when their
+// lengths, in the slot, make them worth comparing). At 3 million invoices
+// it takes ≈ 35 bytes per invoice.
 type canonKeys struct {
-	blob []byte
-	off  []uint32 // by handle: start of its keys in blob
-	// numLen and rfLen, by handle: the lengths of the number's key and,
-	// just after it, of the creditor reference's (0: none); keyAbsent when
-	// not kept (the search then reads the invoice's strings).
-	numLen, rfLen []uint8
-	// stripLen, by handle: the length of the number's key with leading
-	// zeros dropped (stripZeros), kept after the creditor reference's
-	// key; sameKey when it is the number's key itself.
-	stripLen []uint8
+	slots []keySlot
+	blob  []byte
+}
+
+// inlineKey is the longest number key kept in its slot.
+const inlineKey = 16
+
+// keySlot is one handle's keys: where its keys in blob start, the length
+// of the number's key (keyAbsent when not kept: the search then reads the
+// invoice's strings), of the creditor reference's (0: none) and of the
+// number's with leading zeros dropped (sameKey when it is the number's key
+// itself), and the number's key when it fits. In blob, from off: the
+// number's key when it does not fit, then the creditor reference's, then
+// the stripped number's unless sameKey.
+type keySlot struct {
+	off                     uint32
+	numLen, rfLen, stripLen uint8
+	_                       uint8
+	inline                  [inlineKey]byte
 }
 
 const (
@@ -27,17 +40,17 @@ const (
 	sameKey   = 0xFE
 )
 
+// absentSlot is the slot of a handle whose keys were not kept.
+var absentSlot = keySlot{numLen: keyAbsent, stripLen: sameKey}
+
 // add keeps the canonical keys of invoice ref's number and creditor
 // reference.
 func (k *canonKeys) add(ref int32, number, rf string) {
-	for int(ref) >= len(k.numLen) {
-		k.numLen = append(k.numLen, keyAbsent)
-		k.rfLen = append(k.rfLen, keyAbsent)
-		k.stripLen = append(k.stripLen, sameKey)
-		k.off = append(k.off, 0)
+	for int(ref) >= len(k.slots) {
+		k.slots = append(k.slots, absentSlot)
 	}
 	start := len(k.blob)
-	if uint64(start) > 1<<32-1-2*keyAbsent {
+	if uint64(start) > 1<<32-1-3*keyAbsent {
 		return // a blob of 4 GB: the search reads the strings
 	}
 	k.blob = canonInto(k.blob, number)
@@ -62,55 +75,94 @@ func (k *canonKeys) add(ref int32, number, rf string) {
 		k.blob = k.blob[:start]
 		return
 	}
-	k.off[ref], k.numLen[ref], k.rfLen[ref], k.stripLen[ref] = uint32(start), uint8(n), uint8(r), sl
+	slot := keySlot{off: uint32(start), numLen: uint8(n), rfLen: uint8(r), stripLen: sl}
+	if n <= inlineKey {
+		copy(slot.inline[:], k.blob[start:start+n])
+		k.blob = append(k.blob[:start], k.blob[start+n:]...)
+	}
+	k.slots[ref] = slot
 }
 
 // build returns the keys sized for count handles, trimmed.
 func (k *canonKeys) build(count int) canonKeys {
-	for len(k.numLen) < count {
-		k.numLen = append(k.numLen, keyAbsent)
-		k.rfLen = append(k.rfLen, keyAbsent)
-		k.stripLen = append(k.stripLen, sameKey)
-		k.off = append(k.off, 0)
+	for len(k.slots) < count {
+		k.slots = append(k.slots, absentSlot)
 	}
-	return canonKeys{blob: slices.Clip(k.blob), off: slices.Clip(k.off),
-		numLen: slices.Clip(k.numLen), rfLen: slices.Clip(k.rfLen), stripLen: slices.Clip(k.stripLen)}
+	return canonKeys{slots: slices.Clip(k.slots), blob: slices.Clip(k.blob)}
+}
+
+// slot returns ref's slot, nil when its keys were not kept.
+func (k *canonKeys) slot(ref int32) *keySlot {
+	if ref < 0 || int(ref) >= len(k.slots) {
+		return nil
+	}
+	s := &k.slots[ref]
+	if s.numLen == keyAbsent {
+		return nil
+	}
+	return s
+}
+
+// keys returns the slot's number key and where the rest of its keys start
+// in blob.
+func (k *canonKeys) keys(s *keySlot) (num []byte, rest uint32) {
+	n := uint32(s.numLen)
+	if n <= inlineKey {
+		return s.inline[:n:n], s.off
+	}
+	return k.blob[s.off : s.off+n : s.off+n], s.off + n
+}
+
+// gather appends the slots of refs to dst (absentSlot for a handle out of
+// range), in a loop that does nothing else: the processor has the slots'
+// cache misses in flight together, where checking each candidate as it is
+// read waits for them one by one.
+func (k *canonKeys) gather(dst []keySlot, refs []int32) []keySlot {
+	for _, ref := range refs {
+		if ref >= 0 && int(ref) < len(k.slots) {
+			dst = append(dst, k.slots[ref])
+		} else {
+			dst = append(dst, absentSlot)
+		}
+	}
+	return dst
+}
+
+// slotKeys is get for a slot: its number's and creditor reference's keys;
+// ok is false when they were not kept.
+func (k *canonKeys) slotKeys(s *keySlot) (num, rf []byte, ok bool) {
+	if s.numLen == keyAbsent {
+		return nil, nil, false
+	}
+	num, o := k.keys(s)
+	if r := uint32(s.rfLen); r > 0 {
+		rf = k.blob[o : o+r : o+r]
+	}
+	return num, rf, true
 }
 
 // get returns the canonical keys of ref's number and creditor reference
 // (nil if none); ok is false when they were not kept for ref.
 func (k *canonKeys) get(ref int32) (num, rf []byte, ok bool) {
-	if ref < 0 || int(ref) >= len(k.numLen) {
+	s := k.slot(ref)
+	if s == nil {
 		return nil, nil, false
 	}
-	n, r := uint32(k.numLen[ref]), uint32(k.rfLen[ref])
-	if n == keyAbsent || r == keyAbsent {
-		return nil, nil, false
-	}
-	o := k.off[ref]
-	num = k.blob[o : o+n : o+n]
-	if r > 0 {
-		rf = k.blob[o+n : o+n+r : o+n+r]
-	}
-	return num, rf, true
+	return k.slotKeys(s)
 }
 
 // number returns ref's number key and the same with leading zeros
 // dropped; ok is false when they were not kept for ref.
 func (k *canonKeys) number(ref int32) (key, stripped []byte, ok bool) {
-	if ref < 0 || int(ref) >= len(k.numLen) {
+	s := k.slot(ref)
+	if s == nil {
 		return nil, nil, false
 	}
-	n, r := uint32(k.numLen[ref]), uint32(k.rfLen[ref])
-	if n == keyAbsent || r == keyAbsent {
-		return nil, nil, false
-	}
-	o := k.off[ref]
-	key = k.blob[o : o+n : o+n]
+	key, o := k.keys(s)
 	stripped = key
-	if sl := uint32(k.stripLen[ref]); sl != sameKey {
-		s := o + n + r
-		stripped = k.blob[s : s+sl : s+sl]
+	if sl := uint32(s.stripLen); sl != sameKey {
+		o += uint32(s.rfLen)
+		stripped = k.blob[o : o+sl : o+sl]
 	}
 	return key, stripped, true
 }

@@ -84,10 +84,19 @@ func bucketIndex(keys []uint64) []uint32 {
 
 // rangeOf returns the positions [i, j) of sorted keys whose upper 32 bits
 // equal those of h.
+//
+// The keys are hashes, uniform in their bits: within the bucket of h's top
+// 16 bits, h's next 16 bits say where it should lie, and the search gallops
+// from there. A binary search of the bucket reads about log2(n) cache lines
+// far apart (≈ 9 in the deletion index of 3 million invoices, ≈ 460 keys a
+// bucket); the guess is off by about √n positions, one or two lines away.
 func rangeOf(keys []uint64, bucket []uint32, h uint64) (int, int) {
 	top := h >> 48
 	lo, hi := int(bucket[top]), int(bucket[top+1])
 	u := h >> 32
+	if n := hi - lo; n > 16 {
+		lo, hi = gallop(keys, lo, hi, lo+int((u&0xFFFF)*uint64(n)>>16), u)
+	}
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		if keys[m]>>32 < u {
@@ -101,6 +110,28 @@ func rangeOf(keys []uint64, bucket []uint32, h uint64) (int, int) {
 		j++
 	}
 	return lo, j
+}
+
+// gallop narrows [lo, hi) to a range holding the first position whose
+// key's upper 32 bits are at least u (hi if none is), searching outwards
+// from g in steps that double.
+func gallop(keys []uint64, lo, hi, g int, u uint64) (int, int) {
+	if keys[g]>>32 < u {
+		// The first position is after g.
+		a, step := g+1, 1
+		for a+step-1 < hi && keys[a+step-1]>>32 < u {
+			a += step
+			step *= 2
+		}
+		return a, min(a+step-1, hi)
+	}
+	// It is g or before.
+	b, step := g, 1
+	for b-step >= lo && keys[b-step]>>32 >= u {
+		b -= step
+		step *= 2
+	}
+	return max(b-step+1, lo), b
 }
 
 // sortHigh32InPlace sorts keys by their upper 32 bits in place, without

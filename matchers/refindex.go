@@ -65,11 +65,8 @@ func newReferenceIndexBuilder(n int) *ReferenceIndexBuilder {
 		sigs:       make(map[uint64]struct{}),
 		prefixLens: make(map[string]uint64),
 		keys: canonKeys{
-			blob:     make([]byte, 0, 12*n),
-			off:      make([]uint32, 0, n),
-			numLen:   make([]uint8, 0, n),
-			rfLen:    make([]uint8, 0, n),
-			stripLen: make([]uint8, 0, n),
+			blob:  make([]byte, 0, 8*n),
+			slots: make([]keySlot, 0, n),
 		},
 	}
 }
@@ -335,8 +332,9 @@ type finder struct {
 	sbuf      []byte
 	rbuf      []byte // a fuzzy candidate's creditor reference key
 	seen      []int32
-	saved     []RefHit // FindThenFuzzy: the exact hits, before finish sorts them
-	acc       []uint8  // by seen index: accUnknown, accAccepted, accRefused
+	saved     []RefHit  // FindThenFuzzy: the exact hits, before finish sorts them
+	acc       []uint8   // by seen index: accUnknown, accAccepted, accRefused
+	slots     []keySlot // by seen index: the candidate's keys (canonKeys.gather)
 	window    []RefHit
 	// explained are token spans that match an invoice not accepted.
 	explained [][2]int
@@ -1017,12 +1015,13 @@ func (f *finder) fuzzyWindow(i, j int) {
 	for range f.seen {
 		f.acc = append(f.acc, 0)
 	}
+	f.slots = f.x.keys.gather(f.slots[:0], f.seen)
 	for pass := 1; pass <= f.opt.MaxDistance && best == math.MaxInt; pass++ {
 		for ci, ref := range f.seen {
 			if f.acc[ci] == accRefused {
 				continue
 			}
-			key, rfKey, ok := f.x.keys.get(ref)
+			key, rfKey, ok := f.x.keys.slotKeys(&f.slots[ci])
 			if !ok {
 				n, rf := f.x.numberRF(ref)
 				f.kbuf = canonInto(f.kbuf[:0], n)
@@ -1113,10 +1112,12 @@ func (f *finder) acceptCached(ci int, ref int32) bool {
 // apart (1: one edit or an adjacent transposition, checked in linear
 // time; 2: Levenshtein's distance), and the distance and swap to record.
 func fuzzyDistance(c, key []byte, pass int) (d int, swap, ok bool) {
-	if bytes.Equal(key, c) || len(key) == 0 {
+	// The lengths first: they come with the key's header, its characters
+	// from another cache line.
+	if d := len(c) - len(key); d > pass || -d > pass || len(key) == 0 {
 		return 0, false, false
 	}
-	if d := len(c) - len(key); d > pass || -d > pass {
+	if bytes.Equal(key, c) {
 		return 0, false, false
 	}
 	if pass == 1 {
