@@ -75,12 +75,8 @@ func NewBuilder(cfg Config, sizeHint int) (*Builder, error) {
 	e := &Engine{
 		cfg:       cfg,
 		tol:       matchers.Tolerance{AbsMinor: cfg.FeeToleranceMinor, Rel: cfg.FeeToleranceRel},
-		open:      make([]int64, 0, sizeHint),
+		inv:       make([]invoiceState, 0, sizeHint),
 		holdW:     make(map[int32]float64),
-		cust:      make([]int32, 0, sizeHint),
-		issue:     make([]int32, 0, sizeHint),
-		due:       make([]int32, 0, sizeHint),
-		curID:     make([]uint8, 0, sizeHint),
 		curByCode: make(map[ledger.Currency]uint8),
 		custByID:  make(map[string]int32),
 		accounts:  matchers.NewAccountIndex(),
@@ -148,7 +144,7 @@ func (b *Builder) AddInvoice(inv *ledger.Invoice) error {
 
 func (b *Builder) addInvoice(inv *ledger.Invoice) error {
 	e := b.e
-	i := len(e.open)
+	i := len(e.inv)
 	if i >= 1<<28-1 {
 		return fmt.Errorf("new engine: more invoices than the engine handles (2²⁸)")
 	}
@@ -201,10 +197,7 @@ func (b *Builder) addInvoice(inv *ledger.Invoice) error {
 		b.text.WriteString(s)
 	}
 	e.book.open0 = append(e.book.open0, inv.Open.Minor)
-	e.cust = append(e.cust, cid)
-	e.curID = append(e.curID, k)
-	e.issue = append(e.issue, dayNumber(inv.IssueDate))
-	e.due = append(e.due, dayNumber(inv.DueDate))
+	st := invoiceState{cust: cid, curID: k, issue: dayNumber(inv.IssueDate), due: dayNumber(inv.DueDate)}
 	kind := kindOffered
 	switch {
 	case inv.Status == ledger.InvoiceCancelled:
@@ -214,10 +207,11 @@ func (b *Builder) addInvoice(inv *ledger.Invoice) error {
 	}
 	b.kinds = append(b.kinds, kind)
 	if kind != kindOffered {
-		e.open = append(e.open, 0)
+		e.inv = append(e.inv, st)
 		return nil
 	}
-	e.open = append(e.open, inv.Open.Minor)
+	st.open = inv.Open.Minor
+	e.inv = append(e.inv, st)
 	e.openCount[k]++
 	b.amounts[k].Add(int32(i), inv.Open.Minor)
 	e.customers[cid].invoices = append(e.customers[cid].invoices, int32(i))
@@ -235,14 +229,13 @@ func (b *Builder) Build(opts ...Option) (*Engine, error) {
 	e := b.e
 	b.off = append(b.off, uint32(b.text.Len()))
 	e.book.text, e.book.off = b.text.String(), b.off
-	n := len(e.open)
+	n := len(e.inv)
 	if !b.idsChecked {
 		if dup, ok := duplicateID(n, func(i int) string { return e.book.id(int32(i)) }); ok {
 			b.err = fmt.Errorf("new engine: invoice %q listed twice: %w", dup, ledger.ErrInvalid)
 			return nil, b.err
 		}
 	}
-	e.pending = make([]bool, n)
 	refsDone := make(chan refsBuilt, 1)
 	go func() { refsDone <- buildReferences(e.book, b.kinds) }()
 	for _, ab := range b.amounts {
@@ -252,7 +245,7 @@ func (b *Builder) Build(opts ...Option) (*Engine, error) {
 	for ci := range e.customers {
 		c := &e.customers[ci]
 		slices.SortStableFunc(c.invoices, func(a, b int32) int {
-			if d := e.due[a] - e.due[b]; d != 0 {
+			if d := e.inv[a].due - e.inv[b].due; d != 0 {
 				return int(d)
 			}
 			return int(a - b)

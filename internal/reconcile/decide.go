@@ -52,10 +52,10 @@ func typoBits(d int) float64 {
 // prepare computes a proposal's customer, total and fit.
 func (r *matchRun) prepare(pr *proposal) {
 	e := r.e
-	pr.cust = e.cust[pr.set[0]]
+	pr.cust = e.inv[pr.set[0]].cust
 	for _, i := range pr.set {
-		pr.total += e.open[i]
-		if e.cust[i] != pr.cust {
+		pr.total += e.inv[i].open
+		if e.inv[i].cust != pr.cust {
 			pr.cust = -1
 		}
 	}
@@ -165,7 +165,7 @@ func (r *matchRun) score(pr *proposal) {
 	// Dates: implausible ones count in full, recency only breaks ties.
 	var recency float64
 	for _, i := range pr.set {
-		w := matchers.DateWeight(int64(r.payDay), int64(e.issue[i]), int64(e.due[i]))
+		w := matchers.DateWeight(int64(r.payDay), int64(e.inv[i].issue), int64(e.inv[i].due))
 		if w < -1 {
 			pr.W += w
 			continue
@@ -182,8 +182,8 @@ func (r *matchRun) customersOf(pr *proposal) []int32 {
 	}
 	var custs []int32
 	for _, i := range pr.set {
-		if !slices.Contains(custs, r.e.cust[i]) {
-			custs = append(custs, r.e.cust[i])
+		if !slices.Contains(custs, r.e.inv[i].cust) {
+			custs = append(custs, r.e.inv[i].cust)
 		}
 	}
 	return custs
@@ -244,7 +244,7 @@ func (r *matchRun) explain(pr *proposal) []string {
 	}
 	add(reason)
 	for _, i := range pr.set {
-		d := matchers.DateEvidence(int64(r.payDay), int64(e.issue[i]), int64(e.due[i]))
+		d := matchers.DateEvidence(int64(r.payDay), int64(e.inv[i].issue), int64(e.inv[i].due))
 		if d.Weight < -1 {
 			add(fmt.Sprintf("invoice %s: %s", e.book.number(i), d.Reason))
 		}
@@ -522,7 +522,7 @@ func (r *matchRun) decide(res Result) Result {
 			return len(a.set) - len(b.set)
 		}
 		for k := range a.set {
-			if d := e.due[a.set[k]] - e.due[b.set[k]]; d != 0 {
+			if d := e.inv[a.set[k]].due - e.inv[b.set[k]].due; d != 0 {
 				return int(d)
 			}
 			if a.set[k] != b.set[k] {
@@ -607,7 +607,7 @@ func (r *matchRun) holdCheck(pr *proposal) {
 	e := r.e
 	pr.held = false
 	for _, i := range pr.set {
-		if e.pending[i] && pr.W < e.holdW[i]+e.cfg.AmbiguityMargin {
+		if e.inv[i].pending && pr.W < e.holdW[i]+e.cfg.AmbiguityMargin {
 			pr.held = true
 			return
 		}
@@ -624,7 +624,7 @@ func (r *matchRun) safety(pr *proposal) []string {
 	reconciles := pr.reconciles()
 	for _, i := range pr.set {
 		h := pr.hits.get(i)
-		ce := r.customerEvidence(e.cust[i])
+		ce := r.customerEvidence(e.inv[i].cust)
 		num := e.book.number(i)
 		switch {
 		case h != nil && h.Strong:
@@ -648,12 +648,12 @@ func (r *matchRun) safety(pr *proposal) []string {
 			}
 		case r.namesStrongly:
 			out = append(out, fmt.Sprintf("invoice %s is not among the invoices the remittance names", num))
-		case !(ce.identified || r.sharedAccount(e.cust[i])) || !reconciles || pr.exhausted ||
+		case !(ce.identified || r.sharedAccount(e.inv[i].cust)) || !reconciles || pr.exhausted ||
 			pr.amountW < bitsIdentifyingAmount || (pr.fit == matchers.FitFee && pr.amountW < bitsIdentifyingFee) ||
 			(pr.pool > 0 && pr.amountW < bitsIdentifyingSubset):
 			out = append(out, fmt.Sprintf("invoice %s is not named in the remittance, and a payer identified by a known IBAN with an amount that singles it out is needed", num))
 		}
-		if e.issue[i] != 0 && r.payDay != 0 && r.payDay < e.issue[i] {
+		if e.inv[i].issue != 0 && r.payDay != 0 && r.payDay < e.inv[i].issue {
 			out = append(out, fmt.Sprintf("invoice %s was issued after the payment", num))
 		}
 	}
@@ -684,7 +684,7 @@ func (r *matchRun) safety(pr *proposal) []string {
 	}
 	if !reconciles {
 		for _, i := range pr.set {
-			if r.payerIsOther(e.cust[i]) {
+			if r.payerIsOther(e.inv[i].cust) {
 				out = append(out, fmt.Sprintf("the payer looks like another customer than invoice %s's (IBAN or name)", e.book.number(i)))
 				break
 			}
@@ -720,7 +720,7 @@ func (r *matchRun) contradictions(pr *proposal) []string {
 		// invoice already paid or held (a duplicate payment as likely as a
 		// typo landing on a neighbour).
 		if h != nil && !h.Strong {
-			if r.payerPointsElsewhere(e.cust[i]) {
+			if r.payerPointsElsewhere(e.inv[i].cust) {
 				out = append(out, fmt.Sprintf("the reference to invoice %s is weak and the payer (IBAN or name) points to another customer", num))
 			}
 			if u, ok := r.duplicateOf(h); ok && !r.typoOverDuplicate(i, u) {
@@ -730,12 +730,12 @@ func (r *matchRun) contradictions(pr *proposal) []string {
 		// Without a reference, the payer is all the evidence: a name that
 		// closely matches another customer, and not this one, contradicts
 		// the account.
-		if h == nil && r.payerNamesOtherOnly(e.cust[i]) {
+		if h == nil && r.payerNamesOtherOnly(e.inv[i].cust) {
 			out = append(out, fmt.Sprintf("invoice %s is not named and the payer's name is another customer's", num))
 		}
 		// Even a strong reference does not outweigh a payer whose IBAN and
 		// name both designate one other customer.
-		if h != nil && h.Strong && r.payerIsPlainlyOther(e.cust[i]) {
+		if h != nil && h.Strong && r.payerIsPlainlyOther(e.inv[i].cust) {
 			out = append(out, fmt.Sprintf("the payer's IBAN and name both designate another customer than invoice %s's", num))
 		}
 	}
@@ -823,7 +823,7 @@ func (r *matchRun) duplicateOf(h *matchers.RefHit) (int32, bool) {
 // of one customer nothing tells a duplicate payment from a typo.
 func (r *matchRun) typoOverDuplicate(i, u int32) bool {
 	e := r.e
-	ci, cu := e.cust[i], e.cust[u]
+	ci, cu := e.inv[i].cust, e.inv[u].cust
 	if ci == cu || !r.customerEvidence(ci).corroborated {
 		return false
 	}
@@ -876,11 +876,11 @@ func (r *matchRun) toppedUp(pr *proposal) bool {
 // the credit's amount (within fees).
 func (r *matchRun) otherFits(i int32) bool {
 	e := r.e
-	for _, j := range e.customers[e.cust[i]].invoices {
+	for _, j := range e.customers[e.inv[i].cust].invoices {
 		if j == i || !r.accept(j) {
 			continue
 		}
-		if f, _ := matchers.FitAmount(r.amount, e.open[j], e.tol); f == matchers.FitExact || f == matchers.FitFee {
+		if f, _ := matchers.FitAmount(r.amount, e.inv[j].open, e.tol); f == matchers.FitExact || f == matchers.FitFee {
 			return true
 		}
 	}
@@ -895,7 +895,7 @@ func (r *matchRun) allocate(pr *proposal, res *Result) {
 	e := r.e
 	left := r.amount
 	for k, i := range pr.set {
-		a := min(e.open[i], left)
+		a := min(e.inv[i].open, left)
 		if pr.fit == matchers.FitFee && k == len(pr.set)-1 {
 			a = left // the last invoice takes the rest; the shortfall is written off
 		}
@@ -935,15 +935,15 @@ func (r *matchRun) apply(pr *proposal, res *Result) {
 					paid = a.Amount.Minor
 				}
 			}
-			rest := e.open[i] - paid
+			rest := e.inv[i].open - paid
 			if pr.fit == matchers.FitFee || rest < 0 {
 				rest = 0
 			}
-			e.record(i, rest, e.pending[i], e.holdW[i])
+			e.record(i, rest, e.inv[i].pending, e.holdW[i])
 		}
 	case ledger.DecisionReview:
 		for _, i := range pr.set {
-			e.record(i, e.open[i], true, pr.W)
+			e.record(i, e.inv[i].open, true, pr.W)
 		}
 	}
 }

@@ -20,16 +20,11 @@ type Engine struct {
 	book *book            // the invoices' ids, numbers, references, opening open amounts
 	byID map[string]int32 // built on first use (Learn): see invoiceIndex
 
-	// Per invoice, indexed like invoices.
-	open    []int64 // residual still due in this run; 0 = not offered
-	pending []bool  // held by a review proposal of this run
+	// inv is what a match reads of each invoice, indexed like invoices.
+	inv []invoiceState
 	// holdW is the weight (bits) of the review proposal holding each
 	// pending invoice: a later proposal clearly stronger takes precedence.
 	holdW map[int32]float64
-	cust  []int32 // customer index
-	issue []int32 // day numbers (days since 1970-01-01), 0 = unknown
-	due   []int32
-	curID []uint8
 
 	currencies []ledger.Currency
 	curByCode  map[ledger.Currency]uint8
@@ -50,6 +45,20 @@ type Engine struct {
 
 	run  *matchRun // the working space of Match, reused from credit to credit
 	prep *Prepared // Match's prepared credit, its space reused
+}
+
+// invoiceState is what a match reads of one invoice, in one 24-byte slot:
+// a match reads a few fields of dozens of invoices in no order a cache can
+// foresee (candidates of a mistyped number, of an amount, of a customer),
+// and on a book larger than the processor's last-level cache each read of
+// a separate array would be a cache miss of its own.
+type invoiceState struct {
+	open    int64 // residual still due in this run; 0 = not offered
+	cust    int32 // customer index
+	issue   int32 // day numbers (days since 1970-01-01), 0 = unknown
+	due     int32
+	curID   uint8
+	pending bool // held by a review proposal of this run
 }
 
 // customer is what the engine knows of one customer.
@@ -175,7 +184,7 @@ func (e *Engine) Rollback(cp Checkpoint) {
 	for i := len(e.journal) - 1; i >= cp.n; i-- {
 		ch := e.journal[i]
 		e.setOpen(ch.inv, ch.open)
-		e.pending[ch.inv] = ch.pending
+		e.inv[ch.inv].pending = ch.pending
 		if ch.pending {
 			e.holdW[ch.inv] = ch.holdW
 		} else {
@@ -191,11 +200,11 @@ func (e *Engine) Commit() { e.journal = e.journal[:0] }
 // setOpen changes invoice i's residual, keeping the residual overlay of the
 // amount index in step.
 func (e *Engine) setOpen(i int32, v int64) {
-	old := e.open[i]
+	old := e.inv[i].open
 	if old == v {
 		return
 	}
-	k := e.curID[i]
+	k := e.inv[i].curID
 	if e.residual[k] == nil {
 		e.residual[k] = make(map[int64][]int32)
 	}
@@ -205,11 +214,11 @@ func (e *Engine) setOpen(i int32, v int64) {
 			e.residual[k][old] = slices.Delete(lst, j, j+1)
 		}
 	}
-	e.open[i] = v
+	e.inv[i].open = v
 	if v > 0 && v != e.book.open0[i] {
 		e.residual[k][v] = append(e.residual[k][v], i)
 	}
-	c := &e.customers[e.cust[i]]
+	c := &e.customers[e.inv[i].cust]
 	switch {
 	case old > 0 && v <= 0:
 		c.openN--
@@ -236,9 +245,9 @@ func cmpInt64(a, b int64) int {
 // A pending invoice is held with weight w (that of the review proposal
 // holding it).
 func (e *Engine) record(i int32, open int64, pending bool, w float64) {
-	e.journal = append(e.journal, change{inv: i, open: e.open[i], pending: e.pending[i], holdW: e.holdW[i]})
+	e.journal = append(e.journal, change{inv: i, open: e.inv[i].open, pending: e.inv[i].pending, holdW: e.holdW[i]})
 	e.setOpen(i, open)
-	e.pending[i] = pending
+	e.inv[i].pending = pending
 	if pending {
 		e.holdW[i] = w
 	} else {

@@ -30,8 +30,8 @@ func (e *Engine) Learn(c Credit, confirmed []ledger.Allocation) ([]ledger.Custom
 		}
 		switch {
 		case ci < 0:
-			ci = e.cust[i]
-		case ci != e.cust[i]:
+			ci = e.inv[i].cust
+		case ci != e.inv[i].cust:
 			return nil, nil
 		}
 	}

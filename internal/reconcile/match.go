@@ -174,7 +174,7 @@ type typoReading struct {
 // a proposal containing it cannot be chosen (see proposal.held).
 func (r *matchRun) accept(i int32) bool {
 	e := r.e
-	if e.open[i] <= 0 || e.curID[i] != r.cur {
+	if e.inv[i].open <= 0 || e.inv[i].curID != r.cur {
 		return false
 	}
 	if r.fp != "" {
@@ -230,7 +230,7 @@ func (r *matchRun) retrieve() {
 			if h.Distance == 0 || r.hit(h.Ref) != nil {
 				continue
 			}
-			if f, _ := matchers.FitAmount(r.amount, e.open[h.Ref], e.tol); f == matchers.FitExact || f == matchers.FitFee {
+			if f, _ := matchers.FitAmount(r.amount, e.inv[h.Ref].open, e.tol); f == matchers.FitExact || f == matchers.FitFee {
 				r.hits = append(r.hits, h)
 			}
 		}
@@ -250,7 +250,7 @@ func (r *matchRun) retrieve() {
 	}
 	strongHit := false
 	for _, h := range r.hits {
-		addCust(e.cust[h.Ref])
+		addCust(e.inv[h.Ref].cust)
 		strongHit = strongHit || h.Strong
 	}
 	identified := false
@@ -342,7 +342,7 @@ func (r *matchRun) exactSuffices(hits []matchers.RefHit) bool {
 		if h.Unavailable || !h.Strong {
 			return false
 		}
-		total += r.e.open[h.Ref]
+		total += r.e.inv[h.Ref].open
 	}
 	if len(hits) == 0 {
 		return false
@@ -362,10 +362,10 @@ const maxFuzzyCandidates = 8
 // or within fees), or the payer's IBAN is known for its customer.
 func (r *matchRun) plausibleTypo(i int32) bool {
 	e := r.e
-	if f, _ := matchers.FitAmount(r.amount, e.open[i], e.tol); f == matchers.FitExact || f == matchers.FitFee {
+	if f, _ := matchers.FitAmount(r.amount, e.inv[i].open, e.tol); f == matchers.FitExact || f == matchers.FitFee {
 		return true
 	}
-	return slices.Contains(r.payerAccounts(), e.cust[i])
+	return slices.Contains(r.payerAccounts(), e.inv[i].cust)
 }
 
 // maxAmountAlternatives bounds the invoices of the credit's amount checked
@@ -386,7 +386,7 @@ func (r *matchRun) amountAlternatives() {
 	exact := len(r.hits)
 	for k := lo; k < hi; k++ {
 		i, _ := e.amounts[r.cur].At(k)
-		if e.open[i] != r.amount || !r.accept(i) || r.hit(i) != nil {
+		if e.inv[i].open != r.amount || !r.accept(i) || r.hit(i) != nil {
 			continue
 		}
 		for k, h := range r.hits[:exact] {
@@ -412,7 +412,7 @@ func (r *matchRun) needsFuzzyAlternatives() bool {
 			continue
 		}
 		exact++
-		o := r.e.open[h.Ref]
+		o := r.e.inv[h.Ref].open
 		total += o
 		if f, _ := matchers.FitAmount(r.amount, o, r.e.tol); f == matchers.FitExact || f == matchers.FitFee {
 			return false

@@ -129,7 +129,7 @@ func (r *matchRun) addSearched(set []int32, o origin, pool int, poolTotal int64,
 	pr.set = append(pr.set, set...)
 	e := r.e
 	slices.SortFunc(pr.set, func(a, b int32) int {
-		if d := e.due[a] - e.due[b]; d != 0 {
+		if d := e.inv[a].due - e.inv[b].due; d != 0 {
 			return int(d)
 		}
 		return int(a - b)
@@ -205,7 +205,7 @@ func (r *matchRun) proposeNamed() {
 			}
 			amounts := make([]int64, len(set))
 			for k, i := range set {
-				amounts[k] = e.open[i]
+				amounts[k] = e.inv[i].open
 			}
 			sub := matchers.FindSubsets(amounts, matchers.SubsetQuery{
 				Target: r.amount, MaxShortfall: e.tol.Allowed(r.amount), MaxItems: len(set) - 1,
@@ -228,13 +228,13 @@ func (r *matchRun) proposeNamed() {
 // or a subset's.
 func (r *matchRun) proposeTopUp(set []int32) {
 	e := r.e
-	ci := e.cust[set[0]]
+	ci := e.inv[set[0]].cust
 	var total int64
 	for _, i := range set {
-		if e.cust[i] != ci {
+		if e.inv[i].cust != ci {
 			return
 		}
-		total += e.open[i]
+		total += e.inv[i].open
 	}
 	rest := r.amount - total
 	if rest <= 0 {
@@ -248,10 +248,10 @@ func (r *matchRun) proposeTopUp(set []int32) {
 	}
 	var othersTotal int64
 	for _, i := range others {
-		othersTotal += e.open[i]
+		othersTotal += e.inv[i].open
 	}
 	for _, i := range others {
-		if f, _ := matchers.FitAmount(rest, e.open[i], e.tol); f == matchers.FitExact || f == matchers.FitFee {
+		if f, _ := matchers.FitAmount(rest, e.inv[i].open, e.tol); f == matchers.FitExact || f == matchers.FitFee {
 			r.addSearched(append(slices.Clone(set), i), originCustomer, len(others), othersTotal, false)
 		}
 	}
@@ -266,7 +266,7 @@ func (r *matchRun) proposeTopUp(set []int32) {
 	}
 	amounts := make([]int64, len(others))
 	for k, i := range others {
-		amounts[k] = e.open[i]
+		amounts[k] = e.inv[i].open
 	}
 	sub := matchers.FindSubsets(amounts, matchers.SubsetQuery{
 		Target: rest, MaxShortfall: e.tol.Allowed(rest), MaxItems: room,
@@ -303,7 +303,7 @@ func (r *matchRun) proposeCustomer(ce *custEvidence) {
 	}
 	found := false
 	for _, i := range invs {
-		if f, _ := matchers.FitAmount(r.amount, e.open[i], e.tol); f == matchers.FitExact || f == matchers.FitFee {
+		if f, _ := matchers.FitAmount(r.amount, e.inv[i].open, e.tol); f == matchers.FitExact || f == matchers.FitFee {
 			r.add([]int32{i}, originCustomer, 0)
 			found = true
 		}
@@ -312,8 +312,8 @@ func (r *matchRun) proposeCustomer(ce *custEvidence) {
 		amounts := make([]int64, len(invs))
 		var total int64
 		for k, i := range invs {
-			amounts[k] = e.open[i]
-			total += e.open[i]
+			amounts[k] = e.inv[i].open
+			total += e.inv[i].open
 		}
 		sub := matchers.FindSubsets(amounts, matchers.SubsetQuery{
 			Target: r.amount, MaxShortfall: e.tol.Allowed(r.amount), MaxItems: e.cfg.MaxSubsetInvoices,
@@ -337,7 +337,7 @@ func (r *matchRun) proposeCustomer(ce *custEvidence) {
 	}
 	n := 0
 	for _, i := range invs {
-		if e.open[i] > r.amount {
+		if e.inv[i].open > r.amount {
 			r.add([]int32{i}, originCustomer, 0)
 			if n++; n == 3 {
 				break
@@ -358,7 +358,7 @@ func (r *matchRun) proposeLargeCustomer(ce *custEvidence) {
 	e := r.e
 	found := false
 	r.customerInvoicesIn(ce.ci, r.amount, r.amount+e.tol.AbsMinor, func(i int32) {
-		if f, _ := matchers.FitAmount(r.amount, e.open[i], e.tol); f == matchers.FitExact || f == matchers.FitFee {
+		if f, _ := matchers.FitAmount(r.amount, e.inv[i].open, e.tol); f == matchers.FitExact || f == matchers.FitFee {
 			r.add([]int32{i}, originCustomer, 0)
 			found = true
 		}
@@ -368,7 +368,7 @@ func (r *matchRun) proposeLargeCustomer(ce *custEvidence) {
 	}
 	n := 0
 	for _, i := range e.customers[ce.ci].invoices {
-		if r.accept(i) && e.open[i] > r.amount {
+		if r.accept(i) && e.inv[i].open > r.amount {
 			r.add([]int32{i}, originCustomer, 0)
 			if n++; n == 3 {
 				break
@@ -383,7 +383,7 @@ func (r *matchRun) proposeLargeCustomer(ce *custEvidence) {
 func (r *matchRun) customerInvoicesIn(ci int32, lo, hi int64, fn func(i int32)) {
 	e := r.e
 	c := &e.customers[ci]
-	in := func(i int32) bool { return e.open[i] >= lo && e.open[i] <= hi && r.accept(i) }
+	in := func(i int32) bool { return e.inv[i].open >= lo && e.inv[i].open <= hi && r.accept(i) }
 	if c.byAmount == nil {
 		for _, i := range c.invoices {
 			if in(i) {
@@ -423,7 +423,7 @@ func (r *matchRun) proposeAmount() {
 	}
 	for k := lo; k < hi; k++ {
 		i, _ := e.amounts[r.cur].At(k)
-		if e.open[i] == r.amount && r.accept(i) {
+		if e.inv[i].open == r.amount && r.accept(i) {
 			cands = append(cands, i)
 		}
 	}
