@@ -112,6 +112,21 @@ func rangeOf(keys []uint64, bucket []uint32, h uint64) (int, int) {
 	return lo, j
 }
 
+// probe reads the key where rangeOf will start looking for h, and returns
+// it (a caller about to make several lookups probes them all first, so
+// that their cache misses overlap).
+func probe(keys []uint64, bucket []uint32, h uint64) uint64 {
+	top := h >> 48
+	lo, hi := int(bucket[top]), int(bucket[top+1])
+	if n := hi - lo; n > 16 {
+		return keys[lo+int((h>>32&0xFFFF)*uint64(n)>>16)]
+	}
+	if hi > lo {
+		return keys[lo]
+	}
+	return 0
+}
+
 // gallop narrows [lo, hi) to a range holding the first position whose
 // key's upper 32 bits are at least u (hi if none is), searching outwards
 // from g in steps that double.

@@ -335,6 +335,8 @@ type finder struct {
 	saved     []RefHit  // FindThenFuzzy: the exact hits, before finish sorts them
 	acc       []uint8   // by seen index: accUnknown, accAccepted, accRefused
 	slots     []keySlot // by seen index: the candidate's keys (canonKeys.gather)
+	hs        []uint64  // a fuzzy window's deletion hashes
+	sink      uint64    // what probe read, kept so that the reads are made
 	window    []RefHit
 	// explained are token spans that match an invoice not accepted.
 	explained [][2]int
@@ -980,11 +982,23 @@ func (f *finder) fuzzyWindow(i, j int) {
 			f.seen = append(f.seen, int32(uint32(f.x.dels[k])))
 		}
 	}
+	// The window with one character deleted, at each position (deleting
+	// either of two equal neighbours gives the same string), and whole.
+	f.hs = f.hs[:0]
 	for k := range c {
-		if k > 0 && c[k] == c[k-1] {
-			continue
+		if k == 0 || c[k] != c[k-1] {
+			f.hs = append(f.hs, fnv64Skip(c, k))
 		}
-		h := fnv64Skip(c, k)
+	}
+	full := fnv64(c)
+	// Where each lookup will land is read first, in a loop that does
+	// nothing else (see canonKeys.gather): the lookups then find their
+	// cache lines loaded.
+	for _, h := range f.hs {
+		f.sink += probe(f.x.hashes, f.x.bucket, h) + probe(f.x.dels, f.x.dbucket, h)
+	}
+	f.sink += probe(f.x.dels, f.x.dbucket, full)
+	for _, h := range f.hs {
 		lo, hi := rangeOf(f.x.hashes, f.x.bucket, h)
 		for e := lo; e < hi; e++ {
 			if f.x.hashes[e] == h {
@@ -995,7 +1009,7 @@ func (f *finder) fuzzyWindow(i, j int) {
 		}
 		delLookup(h)
 	}
-	delLookup(fnv64(c))
+	delLookup(full)
 	if len(f.seen) == 0 {
 		return
 	}
