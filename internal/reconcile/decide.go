@@ -477,6 +477,7 @@ func (r *matchRun) offered(ci int32) int {
 		}
 	}
 	n := 0
+	r.sink += r.e.touch(r.e.customers[ci].invoices)
 	for _, i := range r.e.customers[ci].invoices {
 		if r.accept(i) {
 			n++
@@ -876,6 +877,7 @@ func (r *matchRun) toppedUp(pr *proposal) bool {
 // the credit's amount (within fees).
 func (r *matchRun) otherFits(i int32) bool {
 	e := r.e
+	r.sink += e.touch(e.customers[e.inv[i].cust].invoices)
 	for _, j := range e.customers[e.inv[i].cust].invoices {
 		if j == i || !r.accept(j) {
 			continue

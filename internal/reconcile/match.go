@@ -104,6 +104,7 @@ func reuseMap[K comparable, V any](m map[K]V) map[K]V {
 // matchRun is the working state of one Match call.
 type matchRun struct {
 	e        *Engine
+	sink     int64 // what touch read, kept so that the reads are made
 	c        Credit
 	p        *matchers.Payment
 	cur      uint8

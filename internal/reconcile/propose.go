@@ -241,6 +241,7 @@ func (r *matchRun) proposeTopUp(set []int32) {
 		return
 	}
 	var others []int32
+	r.sink += e.touch(e.customers[ci].invoices)
 	for _, i := range e.customers[ci].invoices {
 		if !slices.Contains(set, i) && r.accept(i) {
 			others = append(others, i)
@@ -293,6 +294,7 @@ func (r *matchRun) proposeCustomer(ce *custEvidence) {
 		return
 	}
 	var invs []int32
+	r.sink += e.touch(e.customers[ce.ci].invoices)
 	for _, i := range e.customers[ce.ci].invoices {
 		if r.accept(i) {
 			invs = append(invs, i)
@@ -393,8 +395,13 @@ func (r *matchRun) customerInvoicesIn(ci int32, lo, hi int64, fn func(i int32)) 
 		return
 	}
 	k, _ := slices.BinarySearch(c.amounts, lo)
+	end := k
+	for end < len(c.amounts) && c.amounts[end] <= hi {
+		end++
+	}
+	r.sink += e.touch(c.byAmount[k:end])
 	var seen []int32
-	for ; k < len(c.byAmount) && c.amounts[k] <= hi; k++ {
+	for ; k < end; k++ {
 		if i := c.byAmount[k]; in(i) {
 			seen = append(seen, i)
 			fn(i)
