@@ -184,3 +184,103 @@ func TestAmountIndexRange(t *testing.T) {
 		}
 	}
 }
+
+// TestFindSubsetsSkipsAsAScanWould checks FindSubsets against the plain
+// scan it replaced (every overshooting amount skipped one by one): the same
+// solutions, nodes visited and exhaustion, on random lists with many equal
+// and many overshooting amounts and budgets small enough to run out.
+func TestFindSubsetsSkipsAsAScanWould(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(7, 11))
+	for n := range 400 {
+		amounts := make([]int64, 2+rng.IntN(60))
+		for i := range amounts {
+			amounts[i] = int64(1 + rng.IntN(40)*25)
+		}
+		q := SubsetQuery{Target: int64(50 + rng.IntN(1500)), MaxShortfall: int64(rng.IntN(3) * 10),
+			MaxItems: 2 + rng.IntN(5), Budget: 1 + rng.IntN(3000), MaxSolutions: 1 + rng.IntN(4)}
+		got, want := FindSubsets(amounts, q), findSubsetsByScan(amounts, q)
+		if !slices.EqualFunc(got.Solutions, want.Solutions, slices.Equal[[]int]) ||
+			got.Visited != want.Visited || got.Exhausted != want.Exhausted {
+			t.Fatalf("case %d %+v %v:\n got %+v\nwant %+v", n, q, amounts, got, want)
+		}
+	}
+}
+
+// findSubsetsByScan is FindSubsets as it was, skipping overshooting
+// amounts one by one.
+func findSubsetsByScan(amounts []int64, q SubsetQuery) SubsetResult {
+	var r SubsetResult
+	if q.MaxItems < 2 || q.Target <= 0 || len(amounts) < 2 {
+		return r
+	}
+	if q.MaxSolutions <= 0 {
+		q.MaxSolutions = 2
+	}
+	order := make([]int, 0, len(amounts))
+	for i, a := range amounts {
+		if a > 0 && a <= q.Target+q.MaxShortfall {
+			order = append(order, i)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		switch {
+		case amounts[a] > amounts[b]:
+			return -1
+		case amounts[a] < amounts[b]:
+			return 1
+		}
+		return a - b
+	})
+	suffix := make([]int64, len(order)+1)
+	for k := len(order) - 1; k >= 0; k-- {
+		suffix[k] = suffix[k+1] + amounts[order[k]]
+	}
+	hi := q.Target + q.MaxShortfall
+	pick := make([]int, 0, q.MaxItems)
+	var walk func(k int, sum int64)
+	walk = func(k int, sum int64) {
+		if len(r.Solutions) >= q.MaxSolutions {
+			return
+		}
+		if r.Visited >= q.Budget {
+			r.Exhausted = true
+			return
+		}
+		r.Visited++
+		if sum >= q.Target && sum <= hi && len(pick) >= 2 {
+			r.Solutions = append(r.Solutions, slices.Clone(pick))
+			return
+		}
+		if len(pick) >= q.MaxItems || k >= len(order) || sum+suffix[k] < q.Target {
+			return
+		}
+		for j := k; j < len(order); j++ {
+			a := amounts[order[j]]
+			if sum+a > hi {
+				continue
+			}
+			if sum+suffix[j] < q.Target {
+				return
+			}
+			pick = append(pick, order[j])
+			walk(j+1, sum+a)
+			pick = pick[:len(pick)-1]
+			if len(r.Solutions) >= q.MaxSolutions || r.Exhausted {
+				return
+			}
+		}
+	}
+	walk(0, 0)
+	slices.SortStableFunc(r.Solutions, func(a, b []int) int {
+		sa, sb := sumOf(amounts, a), sumOf(amounts, b)
+		switch {
+		case sa < sb:
+			return -1
+		case sa > sb:
+			return 1
+		}
+		return len(a) - len(b)
+	})
+	return r
+}

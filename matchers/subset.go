@@ -84,11 +84,17 @@ func FindSubsets(amounts []int64, q SubsetQuery) SubsetResult {
 		if len(pick) >= q.MaxItems || k >= len(order) || sum+suffix[k] < q.Target {
 			return
 		}
-		for j := k; j < len(order); j++ {
-			a := amounts[order[j]]
-			if sum+a > hi {
-				continue
+		// The amounts are in decreasing order: those that would overshoot
+		// are a prefix, skipped by a binary search (a scan would cost the
+		// length of the list at every node, which the budget does not count).
+		first, _ := slices.BinarySearchFunc(order[k:], hi-sum, func(i int, limit int64) int {
+			if amounts[i] > limit {
+				return -1
 			}
+			return 1
+		})
+		for j := k + first; j < len(order); j++ {
+			a := amounts[order[j]]
 			if sum+suffix[j] < q.Target {
 				return
 			}
