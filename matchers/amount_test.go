@@ -1,6 +1,7 @@
 package matchers
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -185,102 +186,75 @@ func TestAmountIndexRange(t *testing.T) {
 	}
 }
 
-// TestFindSubsetsSkipsAsAScanWould checks FindSubsets against the plain
-// scan it replaced (every overshooting amount skipped one by one): the same
-// solutions, nodes visited and exhaustion, on random lists with many equal
-// and many overshooting amounts and budgets small enough to run out.
-func TestFindSubsetsSkipsAsAScanWould(t *testing.T) {
+// TestFindSubsetsFindsEverySubset checks FindSubsets against brute force
+// on random lists with many equal amounts and many too large for the
+// credit: with budget to spare it finds every minimal subset whose total
+// is in range (one without such a subset inside it: the search stops at a
+// total in range rather than adding to it) and only subsets in range; with
+// little budget, only subsets in range, within the budget.
+func TestFindSubsetsFindsEverySubset(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(7, 11))
-	for n := range 400 {
-		amounts := make([]int64, 2+rng.IntN(60))
+	for n := range 300 {
+		amounts := make([]int64, 2+rng.IntN(12))
 		for i := range amounts {
 			amounts[i] = int64(1 + rng.IntN(40)*25)
 		}
 		q := SubsetQuery{Target: int64(50 + rng.IntN(1500)), MaxShortfall: int64(rng.IntN(3) * 10),
-			MaxItems: 2 + rng.IntN(5), Budget: 1 + rng.IntN(3000), MaxSolutions: 1 + rng.IntN(4)}
-		got, want := FindSubsets(amounts, q), findSubsetsByScan(amounts, q)
-		if !slices.EqualFunc(got.Solutions, want.Solutions, slices.Equal[[]int]) ||
-			got.Visited != want.Visited || got.Exhausted != want.Exhausted {
-			t.Fatalf("case %d %+v %v:\n got %+v\nwant %+v", n, q, amounts, got, want)
-		}
-	}
-}
-
-// findSubsetsByScan is FindSubsets as it was, skipping overshooting
-// amounts one by one.
-func findSubsetsByScan(amounts []int64, q SubsetQuery) SubsetResult {
-	var r SubsetResult
-	if q.MaxItems < 2 || q.Target <= 0 || len(amounts) < 2 {
-		return r
-	}
-	if q.MaxSolutions <= 0 {
-		q.MaxSolutions = 2
-	}
-	order := make([]int, 0, len(amounts))
-	for i, a := range amounts {
-		if a > 0 && a <= q.Target+q.MaxShortfall {
-			order = append(order, i)
-		}
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		switch {
-		case amounts[a] > amounts[b]:
-			return -1
-		case amounts[a] < amounts[b]:
-			return 1
-		}
-		return a - b
-	})
-	suffix := make([]int64, len(order)+1)
-	for k := len(order) - 1; k >= 0; k-- {
-		suffix[k] = suffix[k+1] + amounts[order[k]]
-	}
-	hi := q.Target + q.MaxShortfall
-	pick := make([]int, 0, q.MaxItems)
-	var walk func(k int, sum int64)
-	walk = func(k int, sum int64) {
-		if len(r.Solutions) >= q.MaxSolutions {
-			return
-		}
-		if r.Visited >= q.Budget {
-			r.Exhausted = true
-			return
-		}
-		r.Visited++
-		if sum >= q.Target && sum <= hi && len(pick) >= 2 {
-			r.Solutions = append(r.Solutions, slices.Clone(pick))
-			return
-		}
-		if len(pick) >= q.MaxItems || k >= len(order) || sum+suffix[k] < q.Target {
-			return
-		}
-		for j := k; j < len(order); j++ {
-			a := amounts[order[j]]
-			if sum+a > hi {
-				continue
+			MaxItems: 2 + rng.IntN(5), Budget: 1 << 30, MaxSolutions: 1 << 30}
+		valid := make([]bool, 1<<len(amounts))
+		want := map[string]bool{} // the minimal ones
+		for mask := 1; mask < len(valid); mask++ {
+			var set []int
+			var sum int64
+			for i, a := range amounts {
+				if mask&(1<<i) != 0 {
+					set, sum = append(set, i), sum+a
+				}
 			}
-			if sum+suffix[j] < q.Target {
-				return
+			valid[mask] = len(set) >= 2 && len(set) <= q.MaxItems && sum >= q.Target && sum <= q.Target+q.MaxShortfall
+			minimal := valid[mask]
+			for sub := (mask - 1) & mask; sub > 0 && minimal; sub = (sub - 1) & mask {
+				minimal = !valid[sub]
 			}
-			pick = append(pick, order[j])
-			walk(j+1, sum+a)
-			pick = pick[:len(pick)-1]
-			if len(r.Solutions) >= q.MaxSolutions || r.Exhausted {
-				return
+			if minimal {
+				want[fmt.Sprint(set)] = true
+			}
+		}
+		isValid := func(s []int) bool {
+			mask := 0
+			for _, i := range s {
+				mask |= 1 << i
+			}
+			return valid[mask]
+		}
+		got := FindSubsets(amounts, q)
+		found := map[string]bool{}
+		for _, s := range got.Solutions {
+			s = slices.Clone(s)
+			slices.Sort(s)
+			found[fmt.Sprint(s)] = true
+			if !isValid(s) {
+				t.Fatalf("case %d %+v %v: %v is no solution", n, q, amounts, s)
+			}
+		}
+		for w := range want {
+			if !found[w] {
+				t.Fatalf("case %d %+v %v: %v not found (found %v, exhausted %v)", n, q, amounts, w, found, got.Exhausted)
+			}
+		}
+		if got.Exhausted || len(found) != len(got.Solutions) {
+			t.Fatalf("case %d: exhausted %v, %d solutions, %d distinct", n, got.Exhausted, len(got.Solutions), len(found))
+		}
+		q.Budget, q.MaxSolutions = 1+rng.IntN(20), 1+rng.IntN(3)
+		small := FindSubsets(amounts, q)
+		if small.Visited > q.Budget || len(small.Solutions) > q.MaxSolutions {
+			t.Fatalf("case %d %+v: %d nodes, %d solutions", n, q, small.Visited, len(small.Solutions))
+		}
+		for _, s := range small.Solutions {
+			if !isValid(s) {
+				t.Fatalf("case %d %+v %v: %v is no solution", n, q, amounts, s)
 			}
 		}
 	}
-	walk(0, 0)
-	slices.SortStableFunc(r.Solutions, func(a, b []int) int {
-		sa, sb := sumOf(amounts, a), sumOf(amounts, b)
-		switch {
-		case sa < sb:
-			return -1
-		case sa > sb:
-			return 1
-		}
-		return len(a) - len(b)
-	})
-	return r
 }
