@@ -308,8 +308,8 @@ func normToken(buf []byte, s string) []byte {
 func RunScaleEngine(ctx context.Context, in ScaleInput, cfg reconcile.Config) (ScaleResult, error) {
 	res := ScaleResult{Run: "engine"}
 	t0, c0 := time.Now(), cpuTime()
-	// The book is streamed into the engine, the heap growing by a quarter
-	// between collections meanwhile, and the collector is then set for the
+	// The book is streamed into the engine, the heap growing by at most
+	// 256 MiB between collections meanwhile, and the collector is then set for the
 	// run's live heap, as `lettrage match` does.
 	built, restore := matchstream.ReadingBook()
 	defer restore()

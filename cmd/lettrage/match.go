@@ -85,8 +85,8 @@ func runMatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	// Millions of invoices: the file is streamed into the engine (no
-	// invoice list is ever held whole), the heap growing by a quarter (not
-	// the default double) between collections while it is read; then the
+	// invoice list is ever held whole), the heap growing by at most 256 MiB
+	// between collections while it is read (matchstream.ReadingBook); then the
 	// collector is set for the run's live heap (matchstream.TuneGC). GOGC,
 	// when set, decides instead.
 	built, restore := matchstream.ReadingBook()
