@@ -5,22 +5,31 @@ import (
 	"testing"
 )
 
-// TestReadingPercent: the default while the heap is small, at most
-// MaxReadingHeadroom of growth as it grows, never under 25.
-func TestReadingPercent(t *testing.T) {
+// TestGCPercents: while matching (GCPercent) and while reading
+// (readingPercent), the default for small heaps, a bounded headroom for
+// large ones (MaxGCHeadroom, MaxReadingHeadroom), never under 25.
+func TestGCPercents(t *testing.T) {
 	for _, tc := range []struct {
+		name string
+		f    func(uint64) int
 		live uint64
 		want int
 	}{
-		{0, 100},
-		{64 << 20, 100},
-		{256 << 20, 100},
-		{512 << 20, 50},
-		{1 << 30, 25},
-		{4 << 30, 25},
+		{"matching", GCPercent, 0, 100},
+		{"matching", GCPercent, 100 << 20, 100},
+		{"matching", GCPercent, 512 << 20, 100},
+		{"matching", GCPercent, 1 << 30, 50},
+		{"matching", GCPercent, 2 << 30, 25},
+		{"matching", GCPercent, 8 << 30, 25},
+		{"reading", readingPercent, 0, 100},
+		{"reading", readingPercent, 64 << 20, 100},
+		{"reading", readingPercent, 256 << 20, 100},
+		{"reading", readingPercent, 512 << 20, 50},
+		{"reading", readingPercent, 1 << 30, 25},
+		{"reading", readingPercent, 4 << 30, 25},
 	} {
-		if got := readingPercent(tc.live); got != tc.want {
-			t.Errorf("readingPercent(%d MiB) = %d, want %d", tc.live>>20, got, tc.want)
+		if got := tc.f(tc.live); got != tc.want {
+			t.Errorf("%s, live heap %d MiB: GOGC %d, want %d", tc.name, tc.live>>20, got, tc.want)
 		}
 	}
 }

@@ -193,23 +193,3 @@ func TestRunCancelled(t *testing.T) {
 		t.Fatalf("Run = %v after %d transactions, want context.Canceled", err, seen)
 	}
 }
-
-// TestGCPercent: the default for small heaps, bounded headroom for large
-// ones, never under 25.
-func TestGCPercent(t *testing.T) {
-	for _, tc := range []struct {
-		live uint64
-		want int
-	}{
-		{0, 100},
-		{100 << 20, 100},
-		{512 << 20, 100},
-		{1 << 30, 50},
-		{2 << 30, 25},
-		{8 << 30, 25},
-	} {
-		if got := matchstream.GCPercent(tc.live); got != tc.want {
-			t.Errorf("GCPercent(%d MiB) = %d, want %d", tc.live>>20, got, tc.want)
-		}
-	}
-}
