@@ -128,8 +128,8 @@ func (k *canonKeys) gather(dst []keySlot, refs []int32) []keySlot {
 	return dst
 }
 
-// slotKeys is get for a slot: its number's and creditor reference's keys;
-// ok is false when they were not kept.
+// slotKeys returns the canonical keys of a slot's number and creditor
+// reference (nil if none); ok is false when they were not kept.
 func (k *canonKeys) slotKeys(s *keySlot) (num, rf []byte, ok bool) {
 	if s.numLen == keyAbsent {
 		return nil, nil, false
@@ -139,16 +139,6 @@ func (k *canonKeys) slotKeys(s *keySlot) (num, rf []byte, ok bool) {
 		rf = k.blob[o : o+r : o+r]
 	}
 	return num, rf, true
-}
-
-// get returns the canonical keys of ref's number and creditor reference
-// (nil if none); ok is false when they were not kept for ref.
-func (k *canonKeys) get(ref int32) (num, rf []byte, ok bool) {
-	s := k.slot(ref)
-	if s == nil {
-		return nil, nil, false
-	}
-	return k.slotKeys(s)
 }
 
 // number returns ref's number key and the same with leading zeros

@@ -91,11 +91,10 @@ func bucketIndex(keys []uint64) []uint32 {
 // far apart (≈ 9 in the deletion index of 3 million invoices, ≈ 460 keys a
 // bucket); the guess is off by about √n positions, one or two lines away.
 func rangeOf(keys []uint64, bucket []uint32, h uint64) (int, int) {
-	top := h >> 48
-	lo, hi := int(bucket[top]), int(bucket[top+1])
+	lo, hi, g := landing(bucket, h)
 	u := h >> 32
-	if n := hi - lo; n > 16 {
-		lo, hi = gallop(keys, lo, hi, lo+int((u&0xFFFF)*uint64(n)>>16), u)
+	if g >= 0 {
+		lo, hi = gallop(keys, lo, hi, g, u)
 	}
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
@@ -116,15 +115,26 @@ func rangeOf(keys []uint64, bucket []uint32, h uint64) (int, int) {
 // it (a caller about to make several lookups probes them all first, so
 // that their cache misses overlap).
 func probe(keys []uint64, bucket []uint32, h uint64) uint64 {
-	top := h >> 48
-	lo, hi := int(bucket[top]), int(bucket[top+1])
-	if n := hi - lo; n > 16 {
-		return keys[lo+int((h>>32&0xFFFF)*uint64(n)>>16)]
+	lo, hi, g := landing(bucket, h)
+	if g >= 0 {
+		return keys[g]
 	}
 	if hi > lo {
 		return keys[lo]
 	}
 	return 0
+}
+
+// landing returns h's bucket [lo, hi) and, in a bucket of more than 16
+// keys, the position its next 16 bits point at (g; -1 in a smaller bucket,
+// searched whole).
+func landing(bucket []uint32, h uint64) (lo, hi, g int) {
+	top := h >> 48
+	lo, hi, g = int(bucket[top]), int(bucket[top+1]), -1
+	if n := hi - lo; n > 16 {
+		g = lo + int((h>>32&0xFFFF)*uint64(n)>>16)
+	}
+	return lo, hi, g
 }
 
 // gallop narrows [lo, hi) to a range holding the first position whose
